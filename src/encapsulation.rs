@@ -1,0 +1,135 @@
+//! What a proxy hands out. Results that would give the wrapped object away
+//! are replaced: the object itself by the proxy, bound methods by call-only
+//! proxies, and, for restricted proxies, generators, coroutines and
+//! iterators by restricted proxies that hide their frames and their
+//! underlying objects. Failed operations of restricted proxies lose the
+//! tracebacks that reveal the object's frames.
+
+use crate::errors;
+use crate::ffi::{self, PyObject};
+use crate::layout::*;
+use crate::owned::{Fallible, Owned, PyErrSet};
+use crate::proxy::{self, allocate, is_method_like, is_restricted};
+use crate::state::shared;
+
+/// The proxy to hand back where a result is the wrapped object: the proxy
+/// itself, or for a call-only method proxy the proxy the method was read
+/// from.
+#[inline(always)]
+pub unsafe fn origin_of(proxy: *mut MxProxyObject) -> *mut MxProxyObject {
+    // SAFETY: proxy is live; a call-only proxy's strong_extra is its origin.
+    unsafe {
+        if (*proxy).flags & FLAG_CALL_ONLY != 0 && !(*proxy).link.strong_extra.is_null() {
+            (*proxy).link.strong_extra.cast()
+        } else {
+            proxy
+        }
+    }
+}
+
+/// Replace what must not leave `proxy`. `wrapped` is the object the
+/// operation went to, and `result` what it returned.
+#[inline(always)]
+pub unsafe fn wrap_result(proxy: *mut MxProxyObject, wrapped: *mut PyObject, result: Owned) -> Fallible<Owned> {
+    // SAFETY: proxy, wrapped and result are live.
+    unsafe {
+        if result.as_ptr() == wrapped {
+            return Ok(Owned::from_borrowed(proxy.cast()));
+        }
+        if is_method_like(result.as_ptr()) {
+            return new_call_only(result, proxy);
+        }
+        if is_restricted(proxy) {
+            return hide_frames(result);
+        }
+        Ok(result)
+    }
+}
+
+/// Like wrap_result, for results of calling `proxy`: a call-only proxy's
+/// result that is its origin's wrapped object becomes the origin.
+#[inline(always)]
+pub unsafe fn wrap_call_result(proxy: *mut MxProxyObject, callee: *mut PyObject, result: Owned) -> Fallible<Owned> {
+    // SAFETY: proxy, callee and result are live.
+    unsafe {
+        let origin = origin_of(proxy);
+        if origin != proxy {
+            let wrapped = match proxy::resolve(origin) {
+                Ok(object) => object,
+                Err(PyErrSet) => return Err(PyErrSet),
+            };
+            return wrap_result(origin, wrapped.as_ptr(), result);
+        }
+        wrap_result(proxy, callee, result)
+    }
+}
+
+/// Wrap a bound method in a proxy that only allows calling it, so its
+/// `__self__`, `__func__` and `__globals__` stay hidden.
+pub unsafe fn new_call_only(method: Owned, origin: *mut MxProxyObject) -> Fallible<Owned> {
+    // SAFETY: origin is live; the new proxy's fields are set before it is
+    // returned.
+    unsafe {
+        let proxy = allocate()?;
+        let result = Owned::from_new(proxy.cast())?;
+        (*proxy).object = method.into_raw();
+        (*proxy).interface = ffi::Py_NewRef(shared().call_only_interface);
+        (*proxy).flags = FLAG_CALL_ONLY | ((*origin).flags & FLAG_RESTRICTED);
+        (*proxy).link.strong_extra = ffi::Py_NewRef(origin.cast());
+        Ok(result)
+    }
+}
+
+/// Replace generators, coroutines and async generators by restricted
+/// proxies without `gi_frame`/`cr_frame`/`ag_frame`.
+#[inline(always)]
+pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
+    // SAFETY: result is live; the checks compare types.
+    unsafe {
+        let object = result.as_ptr();
+        let shared = shared();
+        let table = if ffi::PyGen_Check(object) != 0 {
+            shared.generator_interface
+        } else if ffi::PyCoro_CheckExact(object) != 0
+            || ffi::type_of(object) == shared.coroutine_wrapper_type
+        {
+            shared.coroutine_interface
+        } else if ffi::PyAsyncGen_CheckExact(object) != 0 {
+            shared.async_generator_interface
+        } else {
+            return Ok(result);
+        };
+        proxy::new_restricted_wrapper(result, table)
+    }
+}
+
+/// The iterator `iter()` returns for a restricted proxy: a restricted
+/// proxy that allows iterating only, so `__reduce__` and similar methods
+/// of the underlying iterator cannot reveal the container.
+pub unsafe fn hide_iterator(proxy: *mut MxProxyObject, wrapped: *mut PyObject, iterator: Owned) -> Fallible<Owned> {
+    // SAFETY: all three are live.
+    unsafe {
+        if iterator.as_ptr() == wrapped {
+            return Ok(Owned::from_borrowed(proxy.cast()));
+        }
+        if !is_restricted(proxy) {
+            return Ok(iterator);
+        }
+        if ffi::PyGen_Check(iterator.as_ptr()) != 0 {
+            return proxy::new_restricted_wrapper(iterator, shared().generator_interface);
+        }
+        proxy::new_restricted_wrapper(iterator, shared().iterator_interface)
+    }
+}
+
+/// Clean the exception of a failed operation on `proxy` (see
+/// `errors::clean_pending_exception`) when the proxy is restricted, and
+/// return the marker for the error.
+#[inline(always)]
+pub unsafe fn failed(proxy: *mut MxProxyObject, wrapped: *mut PyObject) -> PyErrSet {
+    // SAFETY: an exception is set; proxy and wrapped are live.
+    unsafe {
+        errors::clean_pending_exception(proxy.cast(), wrapped, is_restricted(proxy));
+    }
+    PyErrSet
+}

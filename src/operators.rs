@@ -1,0 +1,412 @@
+//! Binary operators, `pow`, in-place operators and comparisons with a
+//! proxy on either side or on both.
+//!
+//! The rule that shapes this file: a foreign operand must never be handed
+//! a wrapped object. `PyNumber_Add(wrapped, other)` would break it, since
+//! CPython then calls `other.__radd__(wrapped)`. So when both operands
+//! (after unwrapping) are of static C types, whose methods cannot capture
+//! anything, the operation runs as `PyNumber_*` on the wrapped objects.
+//! Otherwise each side's own method runs alone: a static type's slot, or
+//! for a class defined in Python the special method looked up on its type,
+//! and it receives the other operand as given (a proxy stays a proxy).
+//! When that returns NotImplemented the slot returns NotImplemented too,
+//! and Python's dispatch continues with the proxy, not the wrapped object.
+
+use crate::encapsulation;
+use crate::ffi::{self, binaryfunc, PyNumberMethods, PyObject, PyTypeObject};
+use crate::interface;
+use crate::layout::MxProxyObject;
+use crate::names::{name, Name};
+use crate::owned::{Fallible, Owned, PyErrSet};
+use crate::proxy::{as_proxy, resolve};
+
+/// One row of the operator table: the names that gate each role, the
+/// special methods of each role and how CPython spells the operation.
+pub struct BinaryOperation {
+    /// Gate the left operand; the first name is the one a denial names.
+    pub plain: &'static [Name],
+    /// Gate the right operand.
+    pub reflected: &'static [Name],
+    /// Gate `p op= x`; empty for operators without an in-place form.
+    pub inplace: &'static [Name],
+    pub plain_method: Name,
+    pub reflected_method: Name,
+    pub inplace_method: Name,
+    pub number: unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject,
+    pub inplace_number: unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject,
+    pub slot: fn(&PyNumberMethods) -> Option<binaryfunc>,
+    pub inplace_slot: fn(&PyNumberMethods) -> Option<binaryfunc>,
+}
+
+/// An operand as the operation sees it: the value to use when the other
+/// side is static too, and the proxy (if it was one) for error cleaning.
+struct Operand {
+    proxy: Option<*mut MxProxyObject>,
+    value: Owned,
+}
+
+impl Operand {
+    /// Resolve a proxy operand (a lost weak object fails first) and check
+    /// its role's names; other operands are used as they are.
+    unsafe fn new(operand: *mut PyObject, gate: Option<&[Name]>) -> Fallible<Operand> {
+        // SAFETY: operand is live.
+        unsafe {
+            match as_proxy(operand) {
+                Some(proxy) => {
+                    let value = resolve(proxy)?;
+                    if let Some(names) = gate {
+                        interface::require_operation(proxy, names)?;
+                    }
+                    Ok(Operand { proxy: Some(proxy), value })
+                }
+                None => Ok(Operand { proxy: None, value: Owned::from_borrowed(operand) }),
+            }
+        }
+    }
+
+    fn is_static(&self) -> bool {
+        // SAFETY: value is live.
+        unsafe { !ffi::is_heap_type(ffi::type_of(self.value.as_ptr())) }
+    }
+}
+
+/// Clean the pending exception for every restricted proxy involved.
+unsafe fn failed(operands: &[&Operand]) -> PyErrSet {
+    for operand in operands {
+        if let Some(proxy) = operand.proxy {
+            // SAFETY: an exception is set; the proxy and value are live.
+            unsafe { encapsulation::failed(proxy, operand.value.as_ptr()) };
+        }
+    }
+    PyErrSet
+}
+
+unsafe fn finish(result: *mut PyObject, operands: &[&Operand]) -> Fallible<Owned> {
+    // SAFETY: result is a new reference or NULL with an exception set.
+    unsafe { Owned::from_new(result).map_err(|_| failed(operands)) }
+}
+
+/// Call the special method `method` of `object`'s type with `object` and
+/// `arguments`, as Python does for operators; NotImplemented if the type
+/// has no such method.
+pub unsafe fn call_special(object: *mut PyObject, method: Name, arguments: &[*mut PyObject]) -> *mut PyObject {
+    // SAFETY: object and arguments are live; the descriptor is kept alive
+    // by a reference while it is called.
+    unsafe {
+        let type_ = ffi::type_of(object);
+        let descriptor = ffi::_PyType_Lookup(type_, name(method));
+        if descriptor.is_null() {
+            return ffi::not_implemented();
+        }
+        let descriptor = Owned::from_borrowed(descriptor);
+        let descriptor_type = ffi::type_of(descriptor.as_ptr());
+        let mut stack: [*mut PyObject; 4] = [std::ptr::null_mut(); 4];
+        let count = arguments.len().min(3);
+        if (*descriptor_type).tp_flags & ffi::Py_TPFLAGS_METHOD_DESCRIPTOR != 0 {
+            stack[0] = object;
+            stack[1..=count].copy_from_slice(&arguments[..count]);
+            return ffi::PyObject_Vectorcall(descriptor.as_ptr(), stack.as_ptr(), count + 1, std::ptr::null_mut());
+        }
+        let callable = match (*descriptor_type).tp_descr_get {
+            Some(get) => match Owned::from_new(get(descriptor.as_ptr(), object, type_.cast())) {
+                Ok(bound) => bound,
+                Err(PyErrSet) => return std::ptr::null_mut(),
+            },
+            None => descriptor,
+        };
+        stack[..count].copy_from_slice(&arguments[..count]);
+        ffi::PyObject_Vectorcall(callable.as_ptr(), stack.as_ptr(), count, std::ptr::null_mut())
+    }
+}
+
+unsafe fn number_methods(type_: *mut PyTypeObject) -> Option<&'static PyNumberMethods> {
+    // SAFETY: a live type's tp_as_number is NULL or valid for its lifetime,
+    // which outlasts the call that uses it.
+    unsafe { (*type_).tp_as_number.as_ref() }
+}
+
+/// The left operand's own method, given the right operand as passed in.
+unsafe fn left_method(value: *mut PyObject, right: *mut PyObject, operation: &BinaryOperation) -> *mut PyObject {
+    // SAFETY: both are live.
+    unsafe {
+        let type_ = ffi::type_of(value);
+        if ffi::is_heap_type(type_) {
+            return call_special(value, operation.plain_method, &[right]);
+        }
+        match number_methods(type_).and_then(|methods| (operation.slot)(methods)) {
+            Some(slot) => slot(value, right),
+            None => ffi::not_implemented(),
+        }
+    }
+}
+
+/// The right operand's reflected method, given the left operand as passed.
+unsafe fn right_method(left: *mut PyObject, value: *mut PyObject, operation: &BinaryOperation) -> *mut PyObject {
+    // SAFETY: both are live; a static type's slot takes the operands in
+    // operator order.
+    unsafe {
+        let type_ = ffi::type_of(value);
+        if ffi::is_heap_type(type_) {
+            return call_special(value, operation.reflected_method, &[left]);
+        }
+        match number_methods(type_).and_then(|methods| (operation.slot)(methods)) {
+            Some(slot) => slot(left, value),
+            None => ffi::not_implemented(),
+        }
+    }
+}
+
+/// `v OP w` where at least one operand is a proxy. `gate_left` is false
+/// when an in-place grant already covers the left proxy.
+pub unsafe fn binary(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOperation, gate_left: bool) -> Fallible<Owned> {
+    // SAFETY: v and w are live operands passed by the interpreter.
+    unsafe {
+        let left = Operand::new(v, gate_left.then_some(operation.plain))?;
+        let right = Operand::new(w, Some(operation.reflected))?;
+        if left.is_static() && right.is_static() {
+            return finish((operation.number)(left.value.as_ptr(), right.value.as_ptr()), &[&left, &right]);
+        }
+        if left.proxy.is_some() {
+            let result = finish(left_method(left.value.as_ptr(), w, operation), &[&left])?;
+            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
+                return Ok(result);
+            }
+        }
+        if right.proxy.is_some() {
+            return finish(right_method(v, right.value.as_ptr(), operation), &[&right]);
+        }
+        Ok(Owned::from_new(ffi::not_implemented())?)
+    }
+}
+
+/// `p OP= w`. With the in-place name granted, the object's in-place method
+/// runs, and if it has none, the plain operation, both under that grant.
+/// Without it, NotImplemented lets Python fall back to `p = p OP w`, which
+/// the plain slot gates by the plain name.
+pub unsafe fn inplace(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOperation) -> Fallible<Owned> {
+    // SAFETY: v and w are live operands passed by the interpreter.
+    unsafe {
+        let Some(proxy) = as_proxy(v) else {
+            return Owned::from_new(ffi::not_implemented());
+        };
+        let left = Operand::new(v, None)?;
+        if !interface::grants_operation(proxy, operation.inplace)? {
+            return Owned::from_new(ffi::not_implemented());
+        }
+        let right = Operand::new(w, Some(operation.reflected))?;
+        let wrapped = left.value.as_ptr();
+        // Only a real in-place method can return the wrapped object as
+        // itself; a plain operation may return an equal shared value (a
+        // small int) that is returned as computed.
+        let (result, in_place) = if left.is_static() && right.is_static() {
+            let result = finish((operation.inplace_number)(wrapped, right.value.as_ptr()), &[&left, &right])?;
+            (result, has_inplace_slot(ffi::type_of(wrapped), operation))
+        } else {
+            let type_ = ffi::type_of(wrapped);
+            let attempt = if ffi::is_heap_type(type_) {
+                call_special(wrapped, operation.inplace_method, &[w])
+            } else {
+                match number_methods(type_).and_then(|methods| (operation.inplace_slot)(methods)) {
+                    Some(slot) => slot(wrapped, w),
+                    None => ffi::not_implemented(),
+                }
+            };
+            let attempt = finish(attempt, &[&left])?;
+            if ffi::is_not_implemented(attempt.as_ptr()) {
+                (binary(v, w, operation, false)?, false)
+            } else {
+                (attempt, true)
+            }
+        };
+        if in_place && result.as_ptr() == wrapped {
+            return Ok(Owned::from_borrowed(v));
+        }
+        Ok(result)
+    }
+}
+
+/// True if a static type implements the operation in place: a number
+/// slot, or for `+=` and `*=` the sequence slots lists use.
+unsafe fn has_inplace_slot(type_: *mut PyTypeObject, operation: &BinaryOperation) -> bool {
+    // SAFETY: type_ is a live type.
+    unsafe {
+        if number_methods(type_).and_then(|methods| (operation.inplace_slot)(methods)).is_some() {
+            return true;
+        }
+        let Some(sequence) = (*type_).tp_as_sequence.as_ref() else {
+            return false;
+        };
+        match operation.plain_method {
+            Name::Add => sequence.sq_inplace_concat.is_some(),
+            Name::Mul => sequence.sq_inplace_repeat.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// The names of `pow` for each role.
+pub struct PowerNames {
+    pub plain: &'static [Name],
+    pub reflected: &'static [Name],
+    pub inplace: &'static [Name],
+}
+
+pub const POWER: PowerNames = PowerNames {
+    plain: &[Name::Pow],
+    reflected: &[Name::Rpow],
+    inplace: &[Name::Ipow],
+};
+
+/// `pow(v, w, z)` and `v ** w` (z is None) with a proxy among v and w.
+pub unsafe fn power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject, gate_left: bool) -> Fallible<Owned> {
+    // SAFETY: all three are live.
+    unsafe {
+        let left = Operand::new(v, gate_left.then_some(POWER.plain))?;
+        let right = Operand::new(w, Some(POWER.reflected))?;
+        let modulus = Operand::new(z, None)?;
+        if left.is_static() && right.is_static() && modulus.is_static() {
+            return finish(
+                ffi::PyNumber_Power(left.value.as_ptr(), right.value.as_ptr(), modulus.value.as_ptr()),
+                &[&left, &right, &modulus],
+            );
+        }
+        let ternary = z != ffi::Py_None();
+        if left.proxy.is_some() {
+            let value = left.value.as_ptr();
+            let type_ = ffi::type_of(value);
+            let attempt = if ffi::is_heap_type(type_) {
+                if ternary {
+                    call_special(value, Name::Pow, &[w, z])
+                } else {
+                    call_special(value, Name::Pow, &[w])
+                }
+            } else {
+                match number_methods(type_).and_then(|methods| methods.nb_power) {
+                    Some(slot) => slot(value, w, z),
+                    None => ffi::not_implemented(),
+                }
+            };
+            let result = finish(attempt, &[&left])?;
+            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
+                return Ok(result);
+            }
+        }
+        if right.proxy.is_some() && !ternary {
+            let value = right.value.as_ptr();
+            let type_ = ffi::type_of(value);
+            let attempt = if ffi::is_heap_type(type_) {
+                call_special(value, Name::Rpow, &[v])
+            } else {
+                match number_methods(type_).and_then(|methods| methods.nb_power) {
+                    Some(slot) => slot(v, value, z),
+                    None => ffi::not_implemented(),
+                }
+            };
+            return finish(attempt, &[&right]);
+        }
+        Owned::from_new(ffi::not_implemented())
+    }
+}
+
+/// `p **= w`, as `inplace` does for the other operators. Python 3.9 does
+/// not fall back from `__ipow__` to `__pow__`, so there the proxy does.
+pub unsafe fn inplace_power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: all three are live.
+    unsafe {
+        let Some(proxy) = as_proxy(v) else {
+            return Owned::from_new(ffi::not_implemented());
+        };
+        let left = Operand::new(v, None)?;
+        if !interface::grants_operation(proxy, POWER.inplace)? {
+            if cfg!(Py_3_10) {
+                return Owned::from_new(ffi::not_implemented());
+            }
+            return power(v, w, z, true);
+        }
+        let right = Operand::new(w, Some(POWER.reflected))?;
+        let wrapped = left.value.as_ptr();
+        let (result, in_place) = if left.is_static() && right.is_static() {
+            let result = finish(ffi::PyNumber_InPlacePower(wrapped, right.value.as_ptr(), z), &[&left, &right])?;
+            let in_place = number_methods(ffi::type_of(wrapped)).and_then(|methods| methods.nb_inplace_power).is_some();
+            (result, in_place)
+        } else {
+            let type_ = ffi::type_of(wrapped);
+            let attempt = if ffi::is_heap_type(type_) {
+                call_special(wrapped, Name::Ipow, &[w])
+            } else {
+                match number_methods(type_).and_then(|methods| methods.nb_inplace_power) {
+                    Some(slot) => slot(wrapped, w, z),
+                    None => ffi::not_implemented(),
+                }
+            };
+            let attempt = finish(attempt, &[&left])?;
+            if ffi::is_not_implemented(attempt.as_ptr()) {
+                (power(v, w, z, false)?, false)
+            } else {
+                (attempt, true)
+            }
+        };
+        if in_place && result.as_ptr() == wrapped {
+            return Ok(Owned::from_borrowed(v));
+        }
+        Ok(result)
+    }
+}
+
+/// The names that grant each comparison, indexed by CPython's operator
+/// codes (Py_LT ... Py_GE); `__cmp__` grants all six.
+const COMPARISON_NAMES: [[Name; 2]; 6] = [
+    [Name::Lt, Name::Cmp],
+    [Name::Le, Name::Cmp],
+    [Name::Eq, Name::Cmp],
+    [Name::Ne, Name::Cmp],
+    [Name::Gt, Name::Cmp],
+    [Name::Ge, Name::Cmp],
+];
+
+/// The operator code with the operands swapped: `a < b` is `b > a`.
+const SWAPPED: [std::ffi::c_int; 6] = [ffi::Py_GT, ffi::Py_GE, ffi::Py_EQ, ffi::Py_NE, ffi::Py_LT, ffi::Py_LE];
+
+/// `tp_richcompare`. CPython calls it with the proxy first, or with
+/// proxies on both sides; the right proxy is gated by the swapped name.
+pub unsafe fn richcompare(v: *mut PyObject, w: *mut PyObject, operator: std::ffi::c_int) -> Fallible<Owned> {
+    let Some(names) = COMPARISON_NAMES.get(operator as usize) else {
+        // SAFETY: raising a built-in exception.
+        unsafe { ffi::PyErr_SetString(ffi::PyExc_SystemError, c"invalid comparison operator".as_ptr()) };
+        return Err(PyErrSet);
+    };
+    let swapped = SWAPPED[operator as usize];
+    // SAFETY: v and w are live operands.
+    unsafe {
+        let left = Operand::new(v, Some(names))?;
+        let right = Operand::new(w, Some(&COMPARISON_NAMES[swapped as usize]))?;
+        if left.is_static() && right.is_static() {
+            return finish(
+                ffi::PyObject_RichCompare(left.value.as_ptr(), right.value.as_ptr(), operator),
+                &[&left, &right],
+            );
+        }
+        // A type's own tp_richcompare never tries the reflected method (the
+        // interpreter does that), so it is safe to call for any type.
+        if left.proxy.is_some() {
+            let value = left.value.as_ptr();
+            let attempt = match (*ffi::type_of(value)).tp_richcompare {
+                Some(compare) => compare(value, w, operator),
+                None => ffi::not_implemented(),
+            };
+            let result = finish(attempt, &[&left])?;
+            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
+                return Ok(result);
+            }
+        }
+        if right.proxy.is_some() {
+            let value = right.value.as_ptr();
+            let attempt = match (*ffi::type_of(value)).tp_richcompare {
+                Some(compare) => compare(value, v, swapped),
+                None => ffi::not_implemented(),
+            };
+            return finish(attempt, &[&right]);
+        }
+        Owned::from_new(ffi::not_implemented())
+    }
+}

@@ -1,0 +1,468 @@
+//! Proxy objects: creation, the attribute rules, the `proxy_*` methods and
+//! `repr`. The type object itself is in `proxy_type.rs`, the forwarded
+//! operations in `slots.rs`, `operators.rs` and `protocols.rs`.
+
+use std::ffi::c_uint;
+
+use crate::encapsulation;
+use crate::errors;
+use crate::ffi::{self, PyObject, PyTypeObject};
+use crate::interface::{self, Interface};
+use crate::layout::*;
+use crate::names::{name, Name};
+use crate::owned::{Fallible, Owned, PyErrSet};
+use crate::proxy_type::proxy_type;
+use crate::weak;
+
+/// The proxy behind `object` if it is one (of either kind), else None.
+#[inline(always)]
+pub unsafe fn as_proxy(object: *mut PyObject) -> Option<*mut MxProxyObject> {
+    // SAFETY: object is live; ProxyType cannot be subclassed, so an exact
+    // type check identifies every proxy.
+    unsafe {
+        if ffi::type_of(object) == proxy_type() {
+            Some(object.cast())
+        } else {
+            None
+        }
+    }
+}
+
+#[inline(always)]
+pub unsafe fn flags(proxy: *mut MxProxyObject) -> c_uint {
+    // SAFETY: proxy is live.
+    unsafe { (*proxy).flags }
+}
+
+#[inline(always)]
+pub unsafe fn is_restricted(proxy: *mut MxProxyObject) -> bool {
+    // SAFETY: proxy is live.
+    unsafe { flags(proxy) & FLAG_RESTRICTED != 0 }
+}
+
+/// A new reference to the wrapped object, or LostReferenceError for a weak
+/// proxy whose object is gone.
+#[inline(always)]
+pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is live; a strong proxy's object is set from creation
+    // until tp_clear, which only runs on unreachable proxies.
+    unsafe {
+        if (*proxy).flags & FLAG_WEAK == 0 {
+            let object = (*proxy).object;
+            if object.is_null() {
+                return Err(errors::lost_reference());
+            }
+            return Ok(Owned::from_borrowed(object));
+        }
+        weak::resolve(proxy)
+    }
+}
+
+/// Allocate a proxy with every field zeroed. It is tracked by the garbage
+/// collector at once, which is safe because traversal skips NULL fields.
+pub unsafe fn allocate() -> Fallible<*mut MxProxyObject> {
+    // SAFETY: PyType_GenericAlloc returns a zeroed, GC-tracked instance.
+    let object = unsafe { ffi::PyType_GenericAlloc(proxy_type(), 0) };
+    if object.is_null() {
+        Err(PyErrSet)
+    } else {
+        Ok(object.cast())
+    }
+}
+
+/// True for bound methods and built-in functions, which a strong proxy
+/// wraps without looking up hooks (as the original module did).
+#[inline(always)]
+pub unsafe fn is_method_like(object: *mut PyObject) -> bool {
+    // SAFETY: object is live; comparing type addresses.
+    unsafe {
+        let type_ = ffi::type_of(object);
+        type_ == &raw mut ffi::PyMethod_Type
+            || ffi::PyCFunction_Check(object) != 0
+            || type_ == &raw mut ffi::_PyMethodWrapper_Type
+    }
+}
+
+/// Look `hook` up on the object's type, the way Python finds special
+/// methods, and bind it to the object. None if the type has no such hook.
+pub unsafe fn lookup_hook(object: *mut PyObject, hook: Name) -> Fallible<Option<Owned>> {
+    // SAFETY: object is live; _PyType_Lookup returns a borrowed reference
+    // that stays valid while the type's dict is unchanged, which holds until
+    // we call back into Python in tp_descr_get, after taking a reference.
+    unsafe {
+        let type_ = ffi::type_of(object);
+        let descriptor = ffi::_PyType_Lookup(type_, name(hook));
+        if descriptor.is_null() {
+            return Ok(None);
+        }
+        let descriptor = Owned::from_borrowed(descriptor);
+        bind(descriptor, object, type_).map(Some)
+    }
+}
+
+/// Bind a descriptor found on `type_` to `object`, as attribute lookup does.
+pub unsafe fn bind(descriptor: Owned, object: *mut PyObject, type_: *mut PyTypeObject) -> Fallible<Owned> {
+    // SAFETY: descriptor is live; tp_descr_get follows the C API contract.
+    unsafe {
+        match (*ffi::type_of(descriptor.as_ptr())).tp_descr_get {
+            Some(get) => Owned::from_new(get(descriptor.as_ptr(), object, type_.cast())),
+            None => Ok(descriptor),
+        }
+    }
+}
+
+/// Build a strong proxy. `hooks` says whether to look up the object's
+/// hooks (false for the proxies the module makes around iterators).
+pub unsafe fn new_strong(
+    object: *mut PyObject,
+    interface: Option<Interface>,
+    passobj: *mut PyObject,
+    extra_flags: c_uint,
+) -> Fallible<Owned> {
+    // SAFETY: object and passobj are live or NULL (passobj); the fields are
+    // filled before anything can observe the proxy except the garbage
+    // collector, whose traversal handles NULL fields.
+    unsafe {
+        let proxy = allocate()?;
+        let result = Owned::from_new(proxy.cast())?;
+        (*proxy).object = ffi::Py_NewRef(object);
+        (*proxy).flags = extra_flags;
+        if let Some(interface) = interface {
+            (*proxy).flags |= interface.flags | FLAG_RESTRICTED;
+            (*proxy).interface = interface.table.into_raw();
+        }
+        if !passobj.is_null() && passobj != ffi::Py_None() {
+            (*proxy).passobj = ffi::Py_NewRef(passobj);
+        }
+        if !is_method_like(object) {
+            if let Some(hook) = lookup_hook(object, Name::PublicGetattr)? {
+                (*proxy).public_getattr = hook.into_raw();
+            }
+            if let Some(hook) = lookup_hook(object, Name::PublicSetattr)? {
+                (*proxy).public_setattr = hook.into_raw();
+            }
+            if let Some(hook) = lookup_hook(object, Name::PublicDelattr)? {
+                (*proxy).link.strong_extra = hook.into_raw();
+                (*proxy).flags |= FLAG_HAS_DELATTR;
+            }
+            if let Some(hook) = lookup_hook(object, Name::Cleanup)? {
+                (*proxy).cleanup = hook.into_raw();
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// A proxy granting `table` (a shared frozenset) around an object the
+/// module hands out on a restricted proxy's behalf: an iterator or a
+/// generator. It is restricted and looks up no hooks.
+pub unsafe fn new_restricted_wrapper(object: Owned, table: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: as in new_strong; table is one of the module's frozensets.
+    unsafe {
+        let proxy = allocate()?;
+        let result = Owned::from_new(proxy.cast())?;
+        (*proxy).object = object.into_raw();
+        (*proxy).interface = ffi::Py_NewRef(table);
+        (*proxy).flags = FLAG_RESTRICTED;
+        Ok(result)
+    }
+}
+
+/// The parsed arguments of `Proxy()`, `WeakProxy()` and `ProxyType()`,
+/// all borrowed; NULL for arguments not given.
+pub struct Arguments {
+    pub object: *mut PyObject,
+    pub interface: *mut PyObject,
+    pub passobj: *mut PyObject,
+}
+
+const PARAMETERS: [&str; 3] = ["object", "interface", "passobj"];
+
+/// Parse `(object, interface=None, passobj=None)` from a vectorcall.
+pub unsafe fn parse_arguments(
+    function: &str,
+    args: *const *mut PyObject,
+    positional: usize,
+    keyword_names: *mut PyObject,
+) -> Fallible<Arguments> {
+    let mut values: [*mut PyObject; 3] = [std::ptr::null_mut(); 3];
+    // SAFETY: args holds `positional` objects followed by one per keyword
+    // name; keyword_names is NULL or a tuple of str.
+    unsafe {
+        if positional > 3 {
+            return Err(errors::type_error(&format!(
+                "{function}() takes at most 3 arguments ({positional} given)"
+            )));
+        }
+        for (index, value) in values.iter_mut().enumerate().take(positional) {
+            *value = *args.add(index);
+        }
+        if !keyword_names.is_null() {
+            let count = ffi::PyTuple_GET_SIZE(keyword_names) as usize;
+            for keyword in 0..count {
+                let keyword_name = ffi::PyTuple_GET_ITEM(keyword_names, keyword as ffi::Py_ssize_t);
+                let value = *args.add(positional + keyword);
+                assign_keyword(function, &mut values, keyword_name, value)?;
+            }
+        }
+    }
+    finish_arguments(function, values)
+}
+
+/// Parse the same arguments from a tuple and a dict, for `tp_new`.
+pub unsafe fn parse_tuple_arguments(
+    function: &str,
+    args: *mut PyObject,
+    kwargs: *mut PyObject,
+) -> Fallible<Arguments> {
+    let mut values: [*mut PyObject; 3] = [std::ptr::null_mut(); 3];
+    // SAFETY: args is a tuple and kwargs NULL or a dict, as tp_new receives.
+    unsafe {
+        let positional = ffi::PyTuple_GET_SIZE(args) as usize;
+        if positional > 3 {
+            return Err(errors::type_error(&format!(
+                "{function}() takes at most 3 arguments ({positional} given)"
+            )));
+        }
+        for (index, value) in values.iter_mut().enumerate().take(positional) {
+            *value = ffi::PyTuple_GET_ITEM(args, index as ffi::Py_ssize_t);
+        }
+        if !kwargs.is_null() {
+            let mut position: ffi::Py_ssize_t = 0;
+            let mut key = std::ptr::null_mut();
+            let mut value = std::ptr::null_mut();
+            while ffi::PyDict_Next(kwargs, &mut position, &mut key, &mut value) != 0 {
+                assign_keyword(function, &mut values, key, value)?;
+            }
+        }
+    }
+    finish_arguments(function, values)
+}
+
+unsafe fn assign_keyword(
+    function: &str,
+    values: &mut [*mut PyObject; 3],
+    keyword: *mut PyObject,
+    value: *mut PyObject,
+) -> Fallible<()> {
+    // SAFETY: keyword is a str (CPython checks keyword names are str).
+    let text = unsafe { errors::str_text(keyword) };
+    let Some(index) = PARAMETERS.iter().position(|parameter| *parameter == text) else {
+        return Err(errors::type_error(&format!(
+            "{function}() got an unexpected keyword argument '{text}'"
+        )));
+    };
+    if !values[index].is_null() {
+        return Err(errors::type_error(&format!(
+            "{function}() got multiple values for argument '{text}'"
+        )));
+    }
+    values[index] = value;
+    Ok(())
+}
+
+fn finish_arguments(function: &str, values: [*mut PyObject; 3]) -> Fallible<Arguments> {
+    if values[0].is_null() {
+        return Err(errors::type_error(&format!(
+            "{function}() missing required argument 'object' (pos 1)"
+        )));
+    }
+    Ok(Arguments { object: values[0], interface: values[1], passobj: values[2] })
+}
+
+/// Build a strong proxy from parsed arguments.
+pub unsafe fn create_strong(arguments: &Arguments) -> Fallible<Owned> {
+    // SAFETY: the arguments are live borrowed objects or NULL.
+    unsafe {
+        let interface = interface::build(arguments.interface)?;
+        new_strong(arguments.object, interface, arguments.passobj, 0)
+    }
+}
+
+/// True if `attribute` starts with `proxy_`: the proxy's own names, which
+/// never reach the wrapped object.
+#[inline(always)]
+pub unsafe fn is_proxy_name(attribute: *mut PyObject) -> bool {
+    // SAFETY: attribute is a str; for ASCII strings the UTF-8 buffer is the
+    // string's own storage.
+    unsafe {
+        let mut size: ffi::Py_ssize_t = 0;
+        let data = ffi::PyUnicode_AsUTF8AndSize(attribute, &mut size);
+        if data.is_null() {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        size >= 6 && std::slice::from_raw_parts(data.cast::<u8>(), 6) == b"proxy_"
+    }
+}
+
+/// Names that pickling and copying look up on the proxy. They are answered
+/// by the proxy itself, so no wrapped object's state is ever serialised.
+const SERIALISATION_NAMES: [Name; 8] = [
+    Name::ReduceEx,
+    Name::Reduce,
+    Name::Copy,
+    Name::Deepcopy,
+    Name::Getstate,
+    Name::Setstate,
+    Name::Getnewargs,
+    Name::GetnewargsEx,
+];
+
+unsafe fn serialisation_name(attribute: *mut PyObject) -> Option<Name> {
+    // SAFETY: attribute is a str; comparisons of str never fail.
+    unsafe {
+        if ffi::PyUnicode_GET_LENGTH(attribute) < 8 || ffi::PyUnicode_ReadChar(attribute, 0) != '_' as u32 {
+            return None;
+        }
+        SERIALISATION_NAMES.iter().copied().find(|candidate| {
+            let interned = name(*candidate);
+            interned == attribute || ffi::PyUnicode_Compare(interned, attribute) == 0
+        })
+    }
+}
+
+unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
+    // SAFETY: attribute is live.
+    unsafe {
+        if ffi::PyUnicode_Check(attribute) == 0 {
+            return Err(errors::type_error(&format!(
+                "attribute name must be str, not {}",
+                errors::type_name(attribute)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `getattr(proxy, attribute)` under the attribute rules.
+pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is live and attribute a live object.
+    unsafe {
+        check_attribute_name(attribute)?;
+        if is_proxy_name(attribute) {
+            return Owned::from_new(ffi::PyObject_GenericGetAttr(proxy.cast(), attribute));
+        }
+        if let Some(serialisation) = serialisation_name(attribute) {
+            return match serialisation {
+                Name::ReduceEx | Name::Reduce => {
+                    Owned::from_new(ffi::PyObject_GenericGetAttr(proxy.cast(), attribute))
+                }
+                _ => Err(errors::access_error(&format!(
+                    "attribute read access ({}) denied: proxies cannot be copied or pickled",
+                    errors::str_text(attribute)
+                ))),
+            };
+        }
+        let object = resolve(proxy)?;
+        if !interface::grants_attribute(proxy, attribute)? {
+            return Err(errors::read_denied(attribute));
+        }
+        let value = if (*proxy).flags & FLAG_WEAK != 0 {
+            match lookup_hook(object.as_ptr(), Name::PublicGetattr)? {
+                Some(hook) => ffi::PyObject_CallOneArg(hook.as_ptr(), attribute),
+                None => ffi::PyObject_GetAttr(object.as_ptr(), attribute),
+            }
+        } else if !(*proxy).public_getattr.is_null() {
+            ffi::PyObject_CallOneArg((*proxy).public_getattr, attribute)
+        } else {
+            ffi::PyObject_GetAttr(object.as_ptr(), attribute)
+        };
+        match Owned::from_new(value) {
+            Ok(value) => encapsulation::wrap_result(proxy, object.as_ptr(), value),
+            Err(PyErrSet) => Err(encapsulation::failed(proxy, object.as_ptr())),
+        }
+    }
+}
+
+/// `setattr(proxy, attribute, value)`, or `delattr` when value is NULL.
+pub unsafe fn set_attribute(
+    proxy: *mut MxProxyObject,
+    attribute: *mut PyObject,
+    value: *mut PyObject,
+) -> Fallible<()> {
+    // SAFETY: proxy is live, attribute and value live or value NULL.
+    unsafe {
+        check_attribute_name(attribute)?;
+        if is_proxy_name(attribute) {
+            return Err(errors::write_denied(attribute));
+        }
+        let object = resolve(proxy)?;
+        if !interface::grants_attribute(proxy, attribute)? {
+            return Err(errors::write_denied(attribute));
+        }
+        let weak = (*proxy).flags & FLAG_WEAK != 0;
+        let setattr_hook = if weak {
+            lookup_hook(object.as_ptr(), Name::PublicSetattr)?
+        } else {
+            let hook = (*proxy).public_setattr;
+            (!hook.is_null()).then(|| Owned::from_borrowed(hook))
+        };
+        let status = if !value.is_null() {
+            match setattr_hook {
+                Some(hook) => call_status(ffi::PyObject_CallFunctionObjArgs(
+                    hook.as_ptr(),
+                    attribute,
+                    value,
+                    std::ptr::null_mut::<PyObject>(),
+                )),
+                None => ffi::PyObject_SetAttr(object.as_ptr(), attribute, value),
+            }
+        } else {
+            let delattr_hook = if weak {
+                lookup_hook(object.as_ptr(), Name::PublicDelattr)?
+            } else if (*proxy).flags & FLAG_HAS_DELATTR != 0 {
+                Some(Owned::from_borrowed((*proxy).link.strong_extra))
+            } else {
+                None
+            };
+            match (delattr_hook, setattr_hook) {
+                (Some(hook), _) => call_status(ffi::PyObject_CallOneArg(hook.as_ptr(), attribute)),
+                (None, Some(_)) => {
+                    return Err(errors::access_error(&format!(
+                        "attribute deletion ({}) denied: the object controls writes with __public_setattr__ and defines no __public_delattr__",
+                        errors::str_text(attribute)
+                    )));
+                }
+                (None, None) => ffi::PyObject_DelAttr(object.as_ptr(), attribute),
+            }
+        };
+        if status < 0 {
+            return Err(encapsulation::failed(proxy, object.as_ptr()));
+        }
+        Ok(())
+    }
+}
+
+unsafe fn call_status(result: *mut PyObject) -> std::ffi::c_int {
+    if result.is_null() {
+        -1
+    } else {
+        // SAFETY: result is a new reference we do not need.
+        unsafe { ffi::Py_DECREF(result) };
+        0
+    }
+}
+
+/// True if a weak proxy's object is gone (strong proxies: never).
+pub unsafe fn is_defunct(proxy: *mut MxProxyObject) -> bool {
+    // SAFETY: proxy is live.
+    unsafe { (*proxy).flags & FLAG_WEAK != 0 && weak::is_defunct(proxy, true) }
+}
+
+/// `repr(proxy)`: the proxy's own, never the wrapped object's.
+pub unsafe fn repr(proxy: *mut MxProxyObject) -> *mut PyObject {
+    // SAFETY: proxy is live; the defunct test here releases nothing, so
+    // repr runs no Python code and cannot fail except on memory.
+    unsafe {
+        let weak = (*proxy).flags & FLAG_WEAK != 0;
+        let text = if !weak {
+            format!("<Proxy object at {:p}>\0", proxy)
+        } else if weak::is_defunct(proxy, false) {
+            format!("<defunct WeakProxy object at {:p}>\0", proxy)
+        } else {
+            format!("<WeakProxy object at {:p}>\0", proxy)
+        };
+        ffi::PyUnicode_FromString(text.as_ptr().cast())
+    }
+}
