@@ -11,7 +11,6 @@ extern "C" {
     pub fn _PyType_Lookup(type_: *mut PyTypeObject, name: *mut PyObject) -> *mut PyObject;
 
     pub static mut PyMethod_Type: PyTypeObject;
-    pub static mut _PyMethodWrapper_Type: PyTypeObject;
 
     pub fn PyOS_FSPath(path: *mut PyObject) -> *mut PyObject;
     pub fn PyFrozenSet_New(iterable: *mut PyObject) -> *mut PyObject;
@@ -64,4 +63,13 @@ extern "C" {
 pub struct WeakReferenceHead {
     pub ob_base: PyObject,
     pub wr_object: *mut PyObject,
+}
+
+/// `Py_NewRef`, which pyo3-ffi declares only from Python 3.10 on.
+#[inline(always)]
+#[allow(non_snake_case)]
+pub unsafe fn Py_NewRef(object: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object.
+    unsafe { Py_INCREF(object) };
+    object
 }

@@ -278,6 +278,7 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         shared.math_floor = attribute_of(c"math", c"floor")?;
         shared.math_ceil = attribute_of(c"math", c"ceil")?;
         shared.coroutine_wrapper_type = coroutine_wrapper_type()?;
+        shared.method_wrapper_type = method_wrapper_type()?;
         Ok(())
     }
 }
@@ -300,6 +301,19 @@ unsafe fn coroutine_wrapper_type() -> Fallible<*mut ffi::PyTypeObject> {
         }
         ffi::Py_INCREF(found);
         Ok(found.cast())
+    }
+}
+
+/// The type of a bound slot wrapper, such as `(0).__add__`; CPython does
+/// not export it by name on every version.
+unsafe fn method_wrapper_type() -> Fallible<*mut ffi::PyTypeObject> {
+    // SAFETY: reads an attribute of a small int.
+    unsafe {
+        let zero = Owned::from_new(ffi::PyLong_FromLong(0))?;
+        let bound = Owned::from_new(ffi::PyObject_GetAttrString(zero.as_ptr(), c"__add__".as_ptr()))?;
+        let type_ = ffi::type_of(bound.as_ptr());
+        ffi::Py_INCREF(type_.cast());
+        Ok(type_)
     }
 }
 

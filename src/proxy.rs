@@ -79,7 +79,7 @@ pub unsafe fn is_method_like(object: *mut PyObject) -> bool {
         let type_ = ffi::type_of(object);
         type_ == &raw mut ffi::PyMethod_Type
             || ffi::PyCFunction_Check(object) != 0
-            || type_ == &raw mut ffi::_PyMethodWrapper_Type
+            || type_ == crate::state::shared().method_wrapper_type
     }
 }
 

@@ -63,6 +63,8 @@ pub struct Shared {
     pub math_ceil: *mut PyObject,
     pub complex_type: *mut PyObject,
     pub coroutine_wrapper_type: *mut PyTypeObject,
+    /// The type of bound slot wrappers such as `[].__len__`.
+    pub method_wrapper_type: *mut PyTypeObject,
     pub keep_tracebacks: bool,
 }
 
@@ -83,6 +85,7 @@ pub static SHARED: GilCell<Shared> = GilCell::new(Shared {
     math_ceil: std::ptr::null_mut(),
     complex_type: std::ptr::null_mut(),
     coroutine_wrapper_type: std::ptr::null_mut(),
+    method_wrapper_type: std::ptr::null_mut(),
     keep_tracebacks: false,
 });
 
