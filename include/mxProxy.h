@@ -66,6 +66,7 @@ typedef struct mxProxyObject {
 #define MXPROXY_FLAG_HAS_DELATTR     (1u << 5)
 #define MXPROXY_FLAG_CLEANUP_DONE    (1u << 6)
 #define MXPROXY_FLAG_DEFUNCT         (1u << 7)
+#define MXPROXY_FLAG_UNBOUND_METHOD  (1u << 8)
 /* Weak proxies keep the registry generation they were made in above this
    shift; finalizeweakrefs() and initweakrefs() start a new generation,
    which makes every older weak proxy defunct. */

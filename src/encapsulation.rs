@@ -80,6 +80,75 @@ pub unsafe fn new_call_only(method: Owned, origin: *mut MxProxyObject) -> Fallib
     }
 }
 
+/// A call-only proxy for a method found unbound on the object's type: it
+/// holds the function (or method descriptor) and the proxy it was read
+/// from, and passes that proxy's object as the first argument when called.
+/// This is what `p.method` returns for strong proxies, and it saves
+/// creating a bound method on every `p.method()`.
+pub unsafe fn new_unbound_method(function: Owned, origin: *mut MxProxyObject) -> Fallible<Owned> {
+    // SAFETY: origin is live; the fields are set before the proxy is
+    // returned.
+    unsafe {
+        let proxy = allocate()?;
+        let result = Owned::from_new(proxy.cast())?;
+        (*proxy).object = function.into_raw();
+        (*proxy).interface = ffi::Py_NewRef(shared().call_only_interface);
+        (*proxy).flags = FLAG_CALL_ONLY | FLAG_UNBOUND_METHOD | ((*origin).flags & FLAG_RESTRICTED);
+        (*proxy).link.strong_extra = ffi::Py_NewRef(origin.cast());
+        Ok(result)
+    }
+}
+
+/// The bound method an unbound-method proxy stands for, for attribute
+/// reads such as `m.__call__`.
+pub unsafe fn bound_target(proxy: *mut MxProxyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is a live unbound-method proxy; its object is the
+    // function and its origin a live proxy.
+    unsafe {
+        let function = (*proxy).object;
+        let object = proxy::resolve((*proxy).link.strong_extra.cast())?;
+        let type_ = ffi::type_of(function);
+        match (*type_).tp_descr_get {
+            Some(get) => Owned::from_new(get(function, object.as_ptr(), ffi::type_of(object.as_ptr()).cast())),
+            None => Ok(Owned::from_borrowed(function)),
+        }
+    }
+}
+
+/// Call an unbound-method proxy: the function with the origin's object
+/// prepended to the arguments.
+pub unsafe fn call_unbound_method(proxy: *mut MxProxyObject, args: *mut PyObject, kwargs: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is a live unbound-method proxy, args a tuple and kwargs
+    // NULL or a dict, as tp_call receives them.
+    unsafe {
+        let origin = (*proxy).link.strong_extra.cast::<MxProxyObject>();
+        let object = proxy::resolve(origin)?;
+        let function = Owned::from_borrowed((*proxy).object);
+        let count = ffi::PyTuple_GET_SIZE(args) as usize;
+        let mut inline: [*mut PyObject; 8] = [std::ptr::null_mut(); 8];
+        let mut heap: Vec<*mut PyObject> = Vec::new();
+        let stack: &mut [*mut PyObject] = if count < inline.len() {
+            &mut inline[..count + 1]
+        } else {
+            heap.resize(count + 1, std::ptr::null_mut());
+            &mut heap[..]
+        };
+        stack[0] = object.as_ptr();
+        for index in 0..count {
+            stack[index + 1] = ffi::PyTuple_GET_ITEM(args, index as ffi::Py_ssize_t);
+        }
+        let result = if kwargs.is_null() {
+            ffi::PyObject_Vectorcall(function.as_ptr(), stack.as_ptr(), count + 1, std::ptr::null_mut())
+        } else {
+            ffi::PyObject_VectorcallDict(function.as_ptr(), stack.as_ptr(), count + 1, kwargs)
+        };
+        match Owned::from_new(result) {
+            Ok(result) => wrap_result(origin, object.as_ptr(), result),
+            Err(PyErrSet) => Err(failed(proxy, object.as_ptr())),
+        }
+    }
+}
+
 /// Replace generators, coroutines and async generators by restricted
 /// proxies without `gi_frame`/`cr_frame`/`ag_frame`.
 #[inline(always)]
@@ -88,13 +157,12 @@ pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
     unsafe {
         let object = result.as_ptr();
         let shared = shared();
-        let table = if ffi::PyGen_Check(object) != 0 {
+        let type_ = ffi::type_of(object);
+        let table = if type_ == &raw mut ffi::PyGen_Type {
             shared.generator_interface
-        } else if ffi::PyCoro_CheckExact(object) != 0
-            || ffi::type_of(object) == shared.coroutine_wrapper_type
-        {
+        } else if type_ == &raw mut ffi::PyCoro_Type || type_ == shared.coroutine_wrapper_type {
             shared.coroutine_interface
-        } else if ffi::PyAsyncGen_CheckExact(object) != 0 {
+        } else if type_ == &raw mut ffi::PyAsyncGen_Type {
             shared.async_generator_interface
         } else {
             return Ok(result);

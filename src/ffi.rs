@@ -11,6 +11,15 @@ extern "C" {
     pub fn _PyType_Lookup(type_: *mut PyTypeObject, name: *mut PyObject) -> *mut PyObject;
 
     pub static mut PyMethod_Type: PyTypeObject;
+    pub static mut PyCFunction_Type: PyTypeObject;
+
+    /// Look `name` up on `object` the way the interpreter does for a
+    /// method call: returns 1 and an unbound function or method descriptor
+    /// in `method` when calling `method(object, ...)` is equivalent to
+    /// calling the attribute, else 0 and the attribute's value; `method` is
+    /// NULL with an exception set on failure. Exported by CPython 3.9 to
+    /// 3.13, though not part of the documented API.
+    pub fn _PyObject_GetMethod(object: *mut PyObject, name: *mut PyObject, method: *mut *mut PyObject) -> c_int;
 
     pub fn PyOS_FSPath(path: *mut PyObject) -> *mut PyObject;
     pub fn PyFrozenSet_New(iterable: *mut PyObject) -> *mut PyObject;

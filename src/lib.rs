@@ -6,6 +6,7 @@
 //! - `proxy_type`: the type object and its slot tables;
 //! - `proxy`: creation, the attribute rules and the `proxy_*` methods;
 //! - `interface`: building and checking interfaces;
+//! - `hooks`: looking up the `__public_*__` and `__cleanup__` hooks;
 //! - `slots`, `operators`, `protocols`: the forwarded operations;
 //! - `encapsulation`: what a proxy never hands out;
 //! - `weak`: weak proxies and the universal registry;
@@ -17,6 +18,7 @@ mod capi;
 mod encapsulation;
 mod errors;
 mod ffi;
+mod hooks;
 mod interface;
 mod layout;
 mod lifetime;

@@ -6,6 +6,7 @@ use std::ffi::{c_int, c_void};
 use crate::errors;
 use crate::ffi::{self, PyObject};
 use crate::layout::*;
+use crate::state::GilCell;
 use crate::weak;
 
 /// `tp_finalize`: call the cleanup hook of a strong proxy, once, before the
@@ -56,7 +57,58 @@ pub unsafe extern "C" fn dealloc(object: *mut PyObject) {
             weak::unregister(proxy);
         }
         clear_fields(proxy);
-        ffi::PyObject_GC_Del(object.cast());
+        recycle(proxy);
+    }
+}
+
+/// Freed proxies kept for reuse: allocating from the object allocator and
+/// linking into the collector costs more than the rest of creating a proxy.
+struct FreeList {
+    blocks: [*mut MxProxyObject; FREE_LIST_SIZE],
+    count: usize,
+}
+
+const FREE_LIST_SIZE: usize = 64;
+
+static FREE_LIST: GilCell<FreeList> =
+    GilCell::new(FreeList { blocks: [std::ptr::null_mut(); FREE_LIST_SIZE], count: 0 });
+
+/// Keep an untracked proxy whose fields are cleared, or free it when the
+/// list is full.
+unsafe fn recycle(proxy: *mut MxProxyObject) {
+    // SAFETY: GIL held; the proxy is untracked and owns no references.
+    unsafe {
+        let list = FREE_LIST.get_mut();
+        if list.count < FREE_LIST_SIZE {
+            list.blocks[list.count] = proxy;
+            list.count += 1;
+        } else {
+            ffi::PyObject_GC_Del(proxy.cast());
+        }
+    }
+}
+
+/// A proxy from the free list, initialised and tracked again, if any.
+#[inline(always)]
+pub unsafe fn reuse() -> Option<*mut MxProxyObject> {
+    // SAFETY: GIL held; blocks on the list were allocated for the proxy
+    // type with a garbage-collector header in front, which CPython 3.9 to
+    // 3.13 lay out as two words, `_gc_next` and `_gc_prev`.
+    unsafe {
+        let list = FREE_LIST.get_mut();
+        if list.count == 0 {
+            return None;
+        }
+        list.count -= 1;
+        let proxy = list.blocks[list.count];
+        // Untracking keeps the "finalized" bit in `_gc_prev`; a new proxy
+        // must start unfinalized so its cleanup hook runs.
+        *proxy.cast::<usize>().sub(1) = 0;
+        let fields = proxy.cast::<u8>().add(std::mem::size_of::<PyObject>());
+        std::ptr::write_bytes(fields, 0, std::mem::size_of::<MxProxyObject>() - std::mem::size_of::<PyObject>());
+        ffi::PyObject_Init(proxy.cast(), crate::proxy_type::proxy_type());
+        ffi::PyObject_GC_Track(proxy.cast());
+        Some(proxy)
     }
 }
 

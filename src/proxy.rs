@@ -5,6 +5,7 @@
 use std::ffi::c_uint;
 
 use crate::encapsulation;
+use crate::hooks;
 use crate::errors;
 use crate::ffi::{self, PyObject, PyTypeObject};
 use crate::interface::{self, Interface};
@@ -58,45 +59,38 @@ pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Owned> {
     }
 }
 
-/// Allocate a proxy with every field zeroed. It is tracked by the garbage
-/// collector at once, which is safe because traversal skips NULL fields.
+/// Allocate a proxy with every field zeroed and track it in the garbage
+/// collector, which is safe at once because traversal skips NULL fields.
+/// Freed proxies are kept on a free list for reuse (see `lifetime`).
+#[inline(always)]
 pub unsafe fn allocate() -> Fallible<*mut MxProxyObject> {
-    // SAFETY: PyType_GenericAlloc returns a zeroed, GC-tracked instance.
-    let object = unsafe { ffi::PyType_GenericAlloc(proxy_type(), 0) };
-    if object.is_null() {
-        Err(PyErrSet)
-    } else {
-        Ok(object.cast())
+    // SAFETY: a block from the free list is an untracked proxy whose
+    // references were all dropped; see `lifetime::recycle`.
+    unsafe {
+        if let Some(block) = crate::lifetime::reuse() {
+            return Ok(block);
+        }
+        let object = ffi::PyType_GenericAlloc(proxy_type(), 0);
+        if object.is_null() {
+            Err(PyErrSet)
+        } else {
+            Ok(object.cast())
+        }
     }
 }
 
 /// True for bound methods and built-in functions, which a strong proxy
-/// wraps without looking up hooks (as the original module did).
+/// wraps without looking up hooks (as the original module did). None of
+/// these types can be subclassed, so exact type checks suffice.
 #[inline(always)]
 pub unsafe fn is_method_like(object: *mut PyObject) -> bool {
     // SAFETY: object is live; comparing type addresses.
     unsafe {
         let type_ = ffi::type_of(object);
         type_ == &raw mut ffi::PyMethod_Type
-            || ffi::PyCFunction_Check(object) != 0
+            || type_ == &raw mut ffi::PyCFunction_Type
+            || type_ == &raw mut ffi::PyCMethod_Type
             || type_ == crate::state::shared().method_wrapper_type
-    }
-}
-
-/// Look `hook` up on the object's type, the way Python finds special
-/// methods, and bind it to the object. None if the type has no such hook.
-pub unsafe fn lookup_hook(object: *mut PyObject, hook: Name) -> Fallible<Option<Owned>> {
-    // SAFETY: object is live; _PyType_Lookup returns a borrowed reference
-    // that stays valid while the type's dict is unchanged, which holds until
-    // we call back into Python in tp_descr_get, after taking a reference.
-    unsafe {
-        let type_ = ffi::type_of(object);
-        let descriptor = ffi::_PyType_Lookup(type_, name(hook));
-        if descriptor.is_null() {
-            return Ok(None);
-        }
-        let descriptor = Owned::from_borrowed(descriptor);
-        bind(descriptor, object, type_).map(Some)
     }
 }
 
@@ -135,18 +129,20 @@ pub unsafe fn new_strong(
             (*proxy).passobj = ffi::Py_NewRef(passobj);
         }
         if !is_method_like(object) {
-            if let Some(hook) = lookup_hook(object, Name::PublicGetattr)? {
-                (*proxy).public_getattr = hook.into_raw();
+            let type_ = ffi::type_of(object);
+            let [getattr, setattr, delattr, cleanup] = hooks::descriptors(type_);
+            if let Some(descriptor) = getattr {
+                (*proxy).public_getattr = bind(descriptor, object, type_)?.into_raw();
             }
-            if let Some(hook) = lookup_hook(object, Name::PublicSetattr)? {
-                (*proxy).public_setattr = hook.into_raw();
+            if let Some(descriptor) = setattr {
+                (*proxy).public_setattr = bind(descriptor, object, type_)?.into_raw();
             }
-            if let Some(hook) = lookup_hook(object, Name::PublicDelattr)? {
-                (*proxy).link.strong_extra = hook.into_raw();
+            if let Some(descriptor) = delattr {
+                (*proxy).link.strong_extra = bind(descriptor, object, type_)?.into_raw();
                 (*proxy).flags |= FLAG_HAS_DELATTR;
             }
-            if let Some(hook) = lookup_hook(object, Name::Cleanup)? {
-                (*proxy).cleanup = hook.into_raw();
+            if let Some(descriptor) = cleanup {
+                (*proxy).cleanup = bind(descriptor, object, type_)?.into_raw();
             }
         }
         Ok(result)
@@ -279,25 +275,18 @@ pub unsafe fn create_strong(arguments: &Arguments) -> Fallible<Owned> {
     }
 }
 
-/// True if `attribute` starts with `proxy_`: the proxy's own names, which
-/// never reach the wrapped object.
-#[inline(always)]
-pub unsafe fn is_proxy_name(attribute: *mut PyObject) -> bool {
-    // SAFETY: attribute is a str; for ASCII strings the UTF-8 buffer is the
-    // string's own storage.
-    unsafe {
-        let mut size: ffi::Py_ssize_t = 0;
-        let data = ffi::PyUnicode_AsUTF8AndSize(attribute, &mut size);
-        if data.is_null() {
-            ffi::PyErr_Clear();
-            return false;
-        }
-        size >= 6 && std::slice::from_raw_parts(data.cast::<u8>(), 6) == b"proxy_"
-    }
+/// How the attribute rules treat a name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// Goes to the wrapped object under the interface.
+    Forwarded,
+    /// Starts with `proxy_`: the proxy's own, never forwarded.
+    ProxyOwn,
+    /// A name pickling and copying look up: answered by the proxy itself,
+    /// so no wrapped object's state is ever serialised.
+    Serialisation(Name),
 }
 
-/// Names that pickling and copying look up on the proxy. They are answered
-/// by the proxy itself, so no wrapped object's state is ever serialised.
 const SERIALISATION_NAMES: [Name; 8] = [
     Name::ReduceEx,
     Name::Reduce,
@@ -309,19 +298,48 @@ const SERIALISATION_NAMES: [Name; 8] = [
     Name::GetnewargsEx,
 ];
 
-unsafe fn serialisation_name(attribute: *mut PyObject) -> Option<Name> {
-    // SAFETY: attribute is a str; comparisons of str never fail.
+/// Classify a `str` attribute name. Almost every name is decided by its
+/// first character.
+#[inline(always)]
+pub unsafe fn classify(attribute: *mut PyObject) -> NameKind {
+    // SAFETY: attribute is a str; a compact ASCII string's data is its own
+    // inline buffer of `length` bytes.
     unsafe {
-        if ffi::PyUnicode_GET_LENGTH(attribute) < 8 || ffi::PyUnicode_ReadChar(attribute, 0) != '_' as u32 {
-            return None;
+        let (data, length) = if ffi::PyUnicode_IS_COMPACT_ASCII(attribute) != 0 {
+            (ffi::PyUnicode_DATA(attribute).cast::<u8>().cast_const(), ffi::PyUnicode_GET_LENGTH(attribute) as usize)
+        } else {
+            let mut size: ffi::Py_ssize_t = 0;
+            let data = ffi::PyUnicode_AsUTF8AndSize(attribute, &mut size);
+            if data.is_null() {
+                ffi::PyErr_Clear();
+                return NameKind::Forwarded;
+            }
+            (data.cast::<u8>(), size as usize)
+        };
+        if length < 6 {
+            return NameKind::Forwarded;
         }
-        SERIALISATION_NAMES.iter().copied().find(|candidate| {
-            let interned = name(*candidate);
-            interned == attribute || ffi::PyUnicode_Compare(interned, attribute) == 0
-        })
+        let text = std::slice::from_raw_parts(data, length);
+        match text[0] {
+            b'p' if text.starts_with(b"proxy_") => NameKind::ProxyOwn,
+            b'_' if text[1] == b'_' => SERIALISATION_NAMES
+                .iter()
+                .copied()
+                .find(|candidate| crate::names::text(*candidate).as_bytes() == text)
+                .map_or(NameKind::Forwarded, NameKind::Serialisation),
+            _ => NameKind::Forwarded,
+        }
     }
 }
 
+/// True if `attribute` (a str) starts with `proxy_`.
+#[inline(always)]
+pub unsafe fn is_proxy_name(attribute: *mut PyObject) -> bool {
+    // SAFETY: attribute is a str.
+    unsafe { classify(attribute) == NameKind::ProxyOwn }
+}
+
+#[inline(always)]
 unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
     // SAFETY: attribute is live.
     unsafe {
@@ -336,30 +354,37 @@ unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
 }
 
 /// `getattr(proxy, attribute)` under the attribute rules.
+#[inline(always)]
 pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject) -> Fallible<Owned> {
     // SAFETY: proxy is live and attribute a live object.
     unsafe {
         check_attribute_name(attribute)?;
-        if is_proxy_name(attribute) {
-            return Owned::from_new(ffi::PyObject_GenericGetAttr(proxy.cast(), attribute));
-        }
-        if let Some(serialisation) = serialisation_name(attribute) {
-            return match serialisation {
-                Name::ReduceEx | Name::Reduce => {
-                    Owned::from_new(ffi::PyObject_GenericGetAttr(proxy.cast(), attribute))
-                }
-                _ => Err(errors::access_error(&format!(
+        match classify(attribute) {
+            NameKind::Forwarded => {}
+            NameKind::ProxyOwn | NameKind::Serialisation(Name::ReduceEx | Name::Reduce) => {
+                return Owned::from_new(ffi::PyObject_GenericGetAttr(proxy.cast(), attribute));
+            }
+            NameKind::Serialisation(_) => {
+                return Err(errors::access_error(&format!(
                     "attribute read access ({}) denied: proxies cannot be copied or pickled",
                     errors::str_text(attribute)
-                ))),
-            };
+                )));
+            }
         }
-        let object = resolve(proxy)?;
+        let flags = (*proxy).flags;
+        if flags & (FLAG_WEAK | FLAG_UNBOUND_METHOD) == 0 && (*proxy).public_getattr.is_null() {
+            return get_strong_attribute(proxy, attribute);
+        }
+        let object = if flags & FLAG_UNBOUND_METHOD != 0 {
+            encapsulation::bound_target(proxy)?
+        } else {
+            resolve(proxy)?
+        };
         if !interface::grants_attribute(proxy, attribute)? {
             return Err(errors::read_denied(attribute));
         }
-        let value = if (*proxy).flags & FLAG_WEAK != 0 {
-            match lookup_hook(object.as_ptr(), Name::PublicGetattr)? {
+        let value = if flags & FLAG_WEAK != 0 {
+            match hooks::bound_hook(object.as_ptr(), hooks::GETATTR)? {
                 Some(hook) => ffi::PyObject_CallOneArg(hook.as_ptr(), attribute),
                 None => ffi::PyObject_GetAttr(object.as_ptr(), attribute),
             }
@@ -375,6 +400,34 @@ pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject)
     }
 }
 
+/// The common case: a strong proxy without a read hook. A method is looked
+/// up the way the interpreter looks up a method to call, so reading
+/// `p.method` creates no bound method: the call-only proxy holds the
+/// function and binds the object when it is called.
+#[inline(always)]
+unsafe fn get_strong_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is a live strong proxy, attribute a str.
+    unsafe {
+        let object = (*proxy).object;
+        if object.is_null() {
+            return Err(errors::lost_reference());
+        }
+        if !interface::grants_attribute(proxy, attribute)? {
+            return Err(errors::read_denied(attribute));
+        }
+        let object = Owned::from_borrowed(object);
+        let mut found: *mut PyObject = std::ptr::null_mut();
+        let unbound = ffi::_PyObject_GetMethod(object.as_ptr(), attribute, &mut found);
+        let Ok(found) = Owned::from_new(found) else {
+            return Err(encapsulation::failed(proxy, object.as_ptr()));
+        };
+        if unbound == 1 {
+            return encapsulation::new_unbound_method(found, proxy);
+        }
+        encapsulation::wrap_result(proxy, object.as_ptr(), found)
+    }
+}
+
 /// `setattr(proxy, attribute, value)`, or `delattr` when value is NULL.
 pub unsafe fn set_attribute(
     proxy: *mut MxProxyObject,
@@ -387,13 +440,17 @@ pub unsafe fn set_attribute(
         if is_proxy_name(attribute) {
             return Err(errors::write_denied(attribute));
         }
-        let object = resolve(proxy)?;
+        let object = if (*proxy).flags & FLAG_UNBOUND_METHOD != 0 {
+            encapsulation::bound_target(proxy)?
+        } else {
+            resolve(proxy)?
+        };
         if !interface::grants_attribute(proxy, attribute)? {
             return Err(errors::write_denied(attribute));
         }
         let weak = (*proxy).flags & FLAG_WEAK != 0;
         let setattr_hook = if weak {
-            lookup_hook(object.as_ptr(), Name::PublicSetattr)?
+            hooks::bound_hook(object.as_ptr(), hooks::SETATTR)?
         } else {
             let hook = (*proxy).public_setattr;
             (!hook.is_null()).then(|| Owned::from_borrowed(hook))
@@ -410,7 +467,7 @@ pub unsafe fn set_attribute(
             }
         } else {
             let delattr_hook = if weak {
-                lookup_hook(object.as_ptr(), Name::PublicDelattr)?
+                hooks::bound_hook(object.as_ptr(), hooks::DELATTR)?
             } else if (*proxy).flags & FLAG_HAS_DELATTR != 0 {
                 Some(Owned::from_borrowed((*proxy).link.strong_extra))
             } else {

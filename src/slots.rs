@@ -14,7 +14,7 @@ use crate::encapsulation;
 use crate::errors;
 use crate::ffi::{self, PyObject};
 use crate::interface;
-use crate::layout::MxProxyObject;
+use crate::layout::{MxProxyObject, FLAG_UNBOUND_METHOD};
 use crate::names::Name;
 use crate::operators::{self, BinaryOperation};
 use crate::owned::{into_result, into_status, Fallible, Owned, PyErrSet};
@@ -313,6 +313,11 @@ pub unsafe extern "C" fn tp_call(object: *mut PyObject, args: *mut PyObject, kwa
     // dict.
     into_result(unsafe {
         (|| {
+            if let Some(proxy) = as_proxy(object) {
+                if (*proxy).flags & FLAG_UNBOUND_METHOD != 0 {
+                    return encapsulation::call_unbound_method(proxy, args, kwargs);
+                }
+            }
             let (proxy, wrapped) = open(object, &[Name::Call])?;
             let result = forwarded(proxy, &wrapped, ffi::PyObject_Call(wrapped.as_ptr(), args, kwargs))?;
             encapsulation::wrap_call_result(proxy, wrapped.as_ptr(), result)
