@@ -171,6 +171,24 @@ pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
     }
 }
 
+/// Wrap an awaitable so that awaiting it gives `proxy` where its result is
+/// the wrapped object, as for `__aenter__` returning `self`. The wrapper is
+/// a coroutine whose frame would reveal the object, so it is itself hidden
+/// behind a restricted proxy.
+pub unsafe fn await_through_proxy(proxy: *mut MxProxyObject, wrapped: *mut PyObject, awaitable: Owned) -> Fallible<Owned> {
+    // SAFETY: all three are live; the coroutine function is a module constant.
+    unsafe {
+        let arguments = [awaitable.as_ptr(), wrapped, proxy.cast()];
+        let coroutine = Owned::from_new(ffi::PyObject_Vectorcall(
+            shared().awaited_through_proxy,
+            arguments.as_ptr(),
+            arguments.len(),
+            std::ptr::null_mut(),
+        ))?;
+        proxy::new_restricted_wrapper(coroutine, shared().coroutine_interface)
+    }
+}
+
 /// The iterator `iter()` returns for a restricted proxy: a restricted
 /// proxy that allows iterating only, so `__reduce__` and similar methods
 /// of the underlying iterator cannot reveal the container.

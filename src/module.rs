@@ -279,28 +279,51 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         shared.math_ceil = attribute_of(c"math", c"ceil")?;
         shared.coroutine_wrapper_type = coroutine_wrapper_type()?;
         shared.method_wrapper_type = method_wrapper_type()?;
+        shared.awaited_through_proxy = awaited_through_proxy()?;
         Ok(())
+    }
+}
+
+/// Run module-level Python source in a fresh namespace and return the
+/// value it binds to `result`.
+unsafe fn evaluate(source: &CStr) -> Fallible<Owned> {
+    // SAFETY: runs constant source in a namespace of its own.
+    unsafe {
+        let globals = Owned::from_new(ffi::PyDict_New())?;
+        let builtins = ffi::PyEval_GetBuiltins();
+        if ffi::PyDict_SetItemString(globals.as_ptr(), c"__builtins__".as_ptr(), builtins) < 0 {
+            return Err(PyErrSet);
+        }
+        Owned::from_new(ffi::PyRun_String(source.as_ptr(), ffi::Py_file_input, globals.as_ptr(), globals.as_ptr()))?;
+        let found = ffi::PyDict_GetItemString(globals.as_ptr(), c"result".as_ptr());
+        if found.is_null() {
+            return Err(errors::internal_error("module setup source did not bind 'result'"));
+        }
+        Ok(Owned::from_borrowed(found))
     }
 }
 
 /// The type of `coroutine.__await__()`, which exposes no frame itself but
 /// drives the coroutine.
 unsafe fn coroutine_wrapper_type() -> Fallible<*mut ffi::PyTypeObject> {
-    // SAFETY: evaluates a constant expression in a fresh namespace.
+    // SAFETY: evaluates constant source.
     unsafe {
-        let globals = Owned::from_new(ffi::PyDict_New())?;
-        let source = c"async def _probe():\n    pass\n_coroutine = _probe()\n_type = type(_coroutine.__await__())\n_coroutine.close()\n";
-        let builtins = ffi::PyEval_GetBuiltins();
-        if ffi::PyDict_SetItemString(globals.as_ptr(), c"__builtins__".as_ptr(), builtins) < 0 {
-            return Err(PyErrSet);
-        }
-        let _ = Owned::from_new(ffi::PyRun_String(source.as_ptr(), ffi::Py_file_input, globals.as_ptr(), globals.as_ptr()))?;
-        let found = ffi::PyDict_GetItemString(globals.as_ptr(), c"_type".as_ptr());
-        if found.is_null() {
-            return Err(errors::internal_error("could not determine the coroutine wrapper type"));
-        }
-        ffi::Py_INCREF(found);
-        Ok(found.cast())
+        let found = evaluate(
+            c"async def probe():\n    pass\ncoroutine = probe()\nresult = type(coroutine.__await__())\ncoroutine.close()\n",
+        )?;
+        Ok(found.into_raw().cast())
+    }
+}
+
+/// A coroutine function that awaits an awaitable and hands back `proxy`
+/// where the result is `wrapped`; used for `__aenter__` and `__anext__`.
+unsafe fn awaited_through_proxy() -> Fallible<*mut PyObject> {
+    // SAFETY: evaluates constant source.
+    unsafe {
+        let found = evaluate(
+            c"async def result(awaitable, wrapped, proxy):\n    value = await awaitable\n    return proxy if value is wrapped else value\n",
+        )?;
+        Ok(found.into_raw())
     }
 }
 

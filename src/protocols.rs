@@ -86,8 +86,12 @@ fastcall_method!(enter, |object, args| expect_count("__enter__", args.len(), 0, 
     .and_then(|_| forward_special(object, Name::Enter, args)));
 fastcall_method!(exit, |object, args| expect_count("__exit__", args.len(), 3, 3)
     .and_then(|_| forward_special(object, Name::Exit, args)));
-fastcall_method!(aenter, |object, args| expect_count("__aenter__", args.len(), 0, 0)
-    .and_then(|_| forward_special(object, Name::Aenter, args)));
+fastcall_method!(aenter, |object, args| expect_count("__aenter__", args.len(), 0, 0).and_then(|_| {
+    let (proxy, wrapped) = open(object, &[Name::Aenter])?;
+    let result = call_special(wrapped.as_ptr(), Name::Aenter, &[]);
+    let result = forwarded(proxy, &wrapped, not_implemented_as_type_error(result, Name::Aenter, &wrapped))?;
+    encapsulation::await_through_proxy(proxy, wrapped.as_ptr(), result)
+}));
 fastcall_method!(aexit, |object, args| expect_count("__aexit__", args.len(), 3, 3)
     .and_then(|_| forward_special(object, Name::Aexit, args)));
 fastcall_method!(round, |object, args| expect_count("__round__", args.len(), 0, 1)

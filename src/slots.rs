@@ -528,7 +528,7 @@ pub unsafe extern "C" fn am_anext(object: *mut PyObject) -> *mut PyObject {
             let (proxy, wrapped) = open(object, &[Name::Anext])?;
             let result = operators::call_special(wrapped.as_ptr(), Name::Anext, &[]);
             let result = forwarded(proxy, &wrapped, not_implemented_as_type_error(result, Name::Anext, &wrapped))?;
-            encapsulation::wrap_result(proxy, wrapped.as_ptr(), result)
+            encapsulation::await_through_proxy(proxy, wrapped.as_ptr(), result)
         })()
     })
 }

@@ -65,6 +65,9 @@ pub struct Shared {
     pub coroutine_wrapper_type: *mut PyTypeObject,
     /// The type of bound slot wrappers such as `[].__len__`.
     pub method_wrapper_type: *mut PyTypeObject,
+    /// `async def (awaitable, wrapped, proxy)`: awaits and returns the
+    /// result, with `wrapped` replaced by `proxy`.
+    pub awaited_through_proxy: *mut PyObject,
     pub keep_tracebacks: bool,
 }
 
@@ -86,6 +89,7 @@ pub static SHARED: GilCell<Shared> = GilCell::new(Shared {
     complex_type: std::ptr::null_mut(),
     coroutine_wrapper_type: std::ptr::null_mut(),
     method_wrapper_type: std::ptr::null_mut(),
+    awaited_through_proxy: std::ptr::null_mut(),
     keep_tracebacks: false,
 });
 
