@@ -17,6 +17,7 @@ __all__ = [
     "WeakProxy",
     "ProxyType",
     "AccessError",
+    "OperationAccessError",
     "LostReferenceError",
     "InternalError",
     "checkweakrefs",
