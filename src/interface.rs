@@ -7,6 +7,7 @@ use crate::ffi::{self, PyObject};
 use crate::layout::{MxProxyObject, FLAG_CALL_ONLY, FLAG_DICT_INTERFACE};
 use crate::names::{name, Name};
 use crate::owned::{Fallible, Owned, PyErrSet};
+use crate::state::GilCell;
 
 /// A validated interface and the flag that says how to query it.
 pub struct Interface {
@@ -35,6 +36,12 @@ pub unsafe fn build(argument: *mut PyObject) -> Fallible<Option<Interface>> {
                 errors::type_name(argument)
             )));
         }
+        let immutable = ffi::PyTuple_CheckExact(argument) != 0 || ffi::PyFrozenSet_CheckExact(argument) != 0;
+        if immutable {
+            if let Some(table) = cached_table(argument) {
+                return Ok(Some(Interface { table, flags: 0 }));
+            }
+        }
         let iterator = match Owned::from_new(ffi::PyObject_GetIter(argument)) {
             Ok(iterator) => iterator,
             Err(PyErrSet) => {
@@ -49,6 +56,7 @@ pub unsafe fn build(argument: *mut PyObject) -> Fallible<Option<Interface>> {
             }
         };
         let table = Owned::from_new(ffi::PyFrozenSet_New(std::ptr::null_mut()))?;
+        let mut only_exact_str = true;
         loop {
             let item = ffi::PyIter_Next(iterator.as_ptr());
             if item.is_null() {
@@ -58,13 +66,56 @@ pub unsafe fn build(argument: *mut PyObject) -> Fallible<Option<Interface>> {
                 break;
             }
             let item = Owned::from_new(item)?;
+            only_exact_str &= ffi::PyUnicode_CheckExact(item.as_ptr()) != 0;
             let name = item_name(item.as_ptr())?;
             // A new frozenset may be filled with PySet_Add until it is shared.
             if ffi::PySet_Add(table.as_ptr(), name.as_ptr()) < 0 {
                 return Err(PyErrSet);
             }
         }
+        if immutable && only_exact_str {
+            remember_table(argument, &table);
+        }
         Ok(Some(Interface { table, flags: 0 }))
+    }
+}
+
+/// Tables built from tuples and frozensets of `str`, keyed by the
+/// argument's identity, so `Proxy(obj, ("a", "b"))` with a constant tuple
+/// builds its table once. Both are immutable, so a cached table stays
+/// right, and each entry owns its argument, so the address cannot be
+/// reused by another object while it is cached.
+struct TableCache {
+    entries: [(*mut PyObject, *mut PyObject); TABLE_CACHE_SIZE],
+}
+
+const TABLE_CACHE_SIZE: usize = 32;
+
+static TABLES: GilCell<TableCache> =
+    GilCell::new(TableCache { entries: [(std::ptr::null_mut(), std::ptr::null_mut()); TABLE_CACHE_SIZE] });
+
+#[inline(always)]
+fn table_slot(argument: *mut PyObject) -> usize {
+    (argument as usize >> 4) % TABLE_CACHE_SIZE
+}
+
+#[inline(always)]
+unsafe fn cached_table(argument: *mut PyObject) -> Option<Owned> {
+    // SAFETY: GIL held; a cached table is owned by the cache.
+    unsafe {
+        let (source, table) = TABLES.get().entries[table_slot(argument)];
+        (source == argument).then(|| Owned::from_borrowed(table))
+    }
+}
+
+unsafe fn remember_table(argument: *mut PyObject, table: &Owned) {
+    // SAFETY: GIL held; the old entry's references are dropped after the
+    // cache is updated, since dropping them may run Python code.
+    unsafe {
+        let entry = (ffi::Py_NewRef(argument), ffi::Py_NewRef(table.as_ptr()));
+        let (old_source, old_table) = std::mem::replace(&mut TABLES.get_mut().entries[table_slot(argument)], entry);
+        ffi::Py_XDECREF(old_source);
+        ffi::Py_XDECREF(old_table);
     }
 }
 
@@ -112,18 +163,63 @@ pub unsafe fn grants_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObje
 #[inline(always)]
 unsafe fn contains(proxy: *mut MxProxyObject, table: *mut PyObject, key: *mut PyObject) -> Fallible<bool> {
     // SAFETY: table is the proxy's dict or frozenset interface.
-    let found = unsafe {
+    unsafe {
         if (*proxy).flags & FLAG_DICT_INTERFACE != 0 {
-            ffi::PyDict_Contains(table, key)
-        } else {
-            ffi::PySet_Contains(table, key)
+            return status(ffi::PyDict_Contains(table, key));
         }
-    };
+        if ffi::PyUnicode_CheckExact(key) == 0 {
+            return status(ffi::PySet_Contains(table, key));
+        }
+        let slot = grant_slot(table, key);
+        let entry = &GRANTS.get().entries[slot];
+        if entry.table == table && entry.name == key {
+            return Ok(entry.granted);
+        }
+        let granted = status(ffi::PySet_Contains(table, key))?;
+        let old = std::mem::replace(
+            &mut GRANTS.get_mut().entries[slot],
+            GrantEntry { table: ffi::Py_NewRef(table), name: ffi::Py_NewRef(key), granted },
+        );
+        ffi::Py_XDECREF(old.table);
+        ffi::Py_XDECREF(old.name);
+        Ok(granted)
+    }
+}
+
+#[inline(always)]
+fn status(found: std::ffi::c_int) -> Fallible<bool> {
     match found {
         1 => Ok(true),
         0 => Ok(false),
         _ => Err(PyErrSet),
     }
+}
+
+/// Answers of frozenset interfaces for `str` names. A frozenset never
+/// changes, so an answer stays right; each entry owns its table and name,
+/// so neither address can be reused by another object while it is cached.
+/// Dict interfaces are asked every time, because they can change.
+struct GrantCache {
+    entries: [GrantEntry; GRANT_CACHE_SIZE],
+}
+
+#[derive(Clone, Copy)]
+struct GrantEntry {
+    table: *mut PyObject,
+    name: *mut PyObject,
+    granted: bool,
+}
+
+const GRANT_CACHE_SIZE: usize = 512;
+
+static GRANTS: GilCell<GrantCache> = GilCell::new(GrantCache {
+    entries: [GrantEntry { table: std::ptr::null_mut(), name: std::ptr::null_mut(), granted: false }; GRANT_CACHE_SIZE],
+});
+
+#[inline(always)]
+fn grant_slot(table: *mut PyObject, name: *mut PyObject) -> usize {
+    let mixed = ((table as usize) >> 4).wrapping_mul(0x9E37_79B9) ^ ((name as usize) >> 4);
+    mixed % GRANT_CACHE_SIZE
 }
 
 /// True if the proxy grants the operation named by any of `names`.
