@@ -153,6 +153,7 @@ pub unsafe fn create_weak(arguments: &Arguments) -> Fallible<Owned> {
         if (*ffi::type_of(object)).tp_weaklistoffset != 0 {
             let reference = ffi::PyWeakref_NewRef(object, std::ptr::null_mut());
             if !reference.is_null() {
+                keep_recent_reference(reference);
                 (*proxy).object = reference;
                 (*proxy).flags |= FLAG_WEAK_NATIVE;
                 return Ok(result);
@@ -165,6 +166,38 @@ pub unsafe fn create_weak(arguments: &Arguments) -> Fallible<Owned> {
         (*proxy).flags |= FLAG_WEAK_UNIVERSAL;
         register(proxy, object);
         Ok(result)
+    }
+}
+
+/// The weak references most recently made for native weak proxies, kept
+/// alive so that proxies made again and again for the same objects share
+/// one `weakref.ref` (CPython reuses an object's live callback-free
+/// reference) instead of allocating one each time. A weak reference keeps
+/// nothing alive, so holding a few costs only their memory.
+struct RecentReferences {
+    references: [*mut PyObject; RECENT_REFERENCES],
+    next: usize,
+}
+
+const RECENT_REFERENCES: usize = 16;
+
+static RECENT: GilCell<RecentReferences> =
+    GilCell::new(RecentReferences { references: [std::ptr::null_mut(); RECENT_REFERENCES], next: 0 });
+
+unsafe fn keep_recent_reference(reference: *mut PyObject) {
+    // SAFETY: GIL held; the borrow ends before the old reference is
+    // dropped. Dropping a callback-free weak reference runs no Python code.
+    unsafe {
+        let old = {
+            let recent = RECENT.get_mut();
+            if recent.references.contains(&reference) {
+                return;
+            }
+            let slot = recent.next;
+            recent.next = (slot + 1) % RECENT_REFERENCES;
+            std::mem::replace(&mut recent.references[slot], ffi::Py_NewRef(reference))
+        };
+        ffi::Py_XDECREF(old);
     }
 }
 
