@@ -98,19 +98,33 @@ typedef struct {
 
 #ifndef MXPROXY_NO_API_IMPORT
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MXPROXY_MAYBE_UNUSED __attribute__((unused))
+#else
+#define MXPROXY_MAYBE_UNUSED
+#endif
+
 /* Filled in by mxProxy_ImportModuleAndAPI(). Each translation unit that
    includes this header gets its own copy. */
-static mxProxyModule_APIObject *mxProxy = NULL;
+static mxProxyModule_APIObject *mxProxy MXPROXY_MAYBE_UNUSED = NULL;
 
 #define mxProxy_Check(obj) (mxProxy->Proxy_Check(obj))
 
 /* Import mx.Proxy.mxProxy.mxProxy and its C API. Return 0 on success and
-   -1 with an ImportError or AttributeError set on failure. */
-static int
+   -1 with an exception set (ImportError when the module is missing). */
+static inline int
 mxProxy_ImportModuleAndAPI(void)
 {
+    PyObject *module;
+
     if (mxProxy != NULL)
         return 0;
+    /* PyCapsule_Import imports only the top-level package and then walks
+       attributes, so import the module first. */
+    module = PyImport_ImportModule(MXPROXY_MODULE);
+    if (module == NULL)
+        return -1;
+    Py_DECREF(module);
     mxProxy = (mxProxyModule_APIObject *)PyCapsule_Import(
         MXPROXY_API_CAPSULE_NAME, 0);
     return mxProxy != NULL ? 0 : -1;

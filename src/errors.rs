@@ -2,18 +2,21 @@
 //! restricted proxy so they carry nothing that leads back to the wrapped
 //! object.
 
-use std::ffi::CString;
-
 use crate::ffi::{self, PyObject};
 use crate::names::{self, name, Name};
 use crate::owned::{Owned, PyErrSet};
 use crate::state::shared;
 
 fn set_error(class: *mut PyObject, message: &str) -> PyErrSet {
-    let message = CString::new(message).unwrap_or_default();
     // SAFETY: class is one of the module's exception classes or a built-in
-    // one, and message is NUL-terminated.
-    unsafe { ffi::PyErr_SetString(class, message.as_ptr()) };
+    // one; the message is passed with its length, so it may contain NUL.
+    unsafe {
+        let text = ffi::PyUnicode_FromStringAndSize(message.as_ptr().cast(), message.len() as ffi::Py_ssize_t);
+        if !text.is_null() {
+            ffi::PyErr_SetObject(class, text);
+            ffi::Py_DECREF(text);
+        }
+    }
     PyErrSet
 }
 
@@ -101,22 +104,24 @@ pub unsafe fn clean_pending_exception(proxy: *mut PyObject, wrapped: *mut PyObje
         }
         ffi::PyErr_NormalizeException(&mut kind, &mut value, &mut traceback);
         if !value.is_null() {
-            if restricted && !shared().keep_tracebacks {
+            let strip = restricted && !shared().keep_tracebacks;
+            if strip {
                 ffi::Py_XDECREF(traceback);
                 traceback = std::ptr::null_mut();
-                strip_chain(value);
             } else if !traceback.is_null() {
                 ffi::PyException_SetTraceback(value, traceback);
             }
-            replace_attribute_error_object(value, proxy, wrapped);
+            clean_chain(value, strip, proxy, wrapped);
         }
         ffi::PyErr_Restore(kind, value, traceback);
     }
 }
 
-/// Drop the tracebacks of `exception` and of its `__cause__` and
-/// `__context__` chain. The chain can loop, so the walk stops at a bound.
-unsafe fn strip_chain(exception: *mut PyObject) {
+/// Walk `exception` and its `__cause__` and `__context__` chain: drop the
+/// tracebacks when `strip` is set, and put the proxy in place of the
+/// wrapped object in `AttributeError.obj`. The chain can loop, so the
+/// walk stops at a bound.
+unsafe fn clean_chain(exception: *mut PyObject, strip: bool, proxy: *mut PyObject, wrapped: *mut PyObject) {
     let mut pending: Vec<Owned> = Vec::new();
     // SAFETY: exception is a live exception instance.
     pending.push(unsafe { Owned::from_borrowed(exception) });
@@ -129,7 +134,10 @@ unsafe fn strip_chain(exception: *mut PyObject) {
         // SAFETY: current is a live exception; the getters return new
         // references or NULL without setting an error.
         unsafe {
-            ffi::PyException_SetTraceback(current.as_ptr(), ffi::Py_None());
+            if strip {
+                ffi::PyException_SetTraceback(current.as_ptr(), ffi::Py_None());
+            }
+            replace_attribute_error_object(current.as_ptr(), proxy, wrapped);
             for linked in [
                 ffi::PyException_GetCause(current.as_ptr()),
                 ffi::PyException_GetContext(current.as_ptr()),

@@ -62,10 +62,6 @@ pub unsafe fn is_not_implemented(object: *mut PyObject) -> bool {
     unsafe { object == Py_NotImplemented() }
 }
 
-extern "C" {
-    pub fn PyUnicode_ReadChar(unicode: *mut PyObject, index: Py_ssize_t) -> u32;
-}
-
 /// The head of CPython's weak reference object (3.9 to 3.13): a weak
 /// reference's referent is `Py_None` once the object is gone.
 #[repr(C)]

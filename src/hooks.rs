@@ -16,7 +16,6 @@ pub const HOOKS: [Name; 4] = [Name::PublicGetattr, Name::PublicSetattr, Name::Pu
 pub const GETATTR: usize = 0;
 pub const SETATTR: usize = 1;
 pub const DELATTR: usize = 2;
-pub const CLEANUP: usize = 3;
 
 #[derive(Clone, Copy)]
 struct Entry {
@@ -86,7 +85,7 @@ pub unsafe fn descriptors(type_: *mut PyTypeObject) -> [Option<Owned>; 4] {
     }
 }
 
-/// One hook of `object` (GETATTR, SETATTR, DELATTR or CLEANUP), bound to
+/// One hook of `object` (GETATTR, SETATTR or DELATTR), bound to
 /// it, or None if its type has none.
 #[inline(always)]
 pub unsafe fn bound_hook(object: *mut PyObject, hook: usize) -> Fallible<Option<Owned>> {

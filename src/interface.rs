@@ -42,19 +42,15 @@ pub unsafe fn build(argument: *mut PyObject) -> Fallible<Option<Interface>> {
                 return Ok(Some(Interface { table, flags: 0 }));
             }
         }
-        let iterator = match Owned::from_new(ffi::PyObject_GetIter(argument)) {
-            Ok(iterator) => iterator,
-            Err(PyErrSet) => {
-                if ffi::PyErr_ExceptionMatches(ffi::PyExc_TypeError) != 0 {
-                    ffi::PyErr_Clear();
-                    return Err(errors::type_error(&format!(
-                        "interface must be a dict or an iterable of names, not {}",
-                        errors::type_name(argument)
-                    )));
-                }
-                return Err(PyErrSet);
-            }
-        };
+        let type_ = ffi::type_of(argument);
+        let iterable = (*type_).tp_iter.is_some() || ffi::PySequence_Check(argument) != 0;
+        if !iterable {
+            return Err(errors::type_error(&format!(
+                "interface must be a dict or an iterable of names, not {}",
+                errors::type_name(argument)
+            )));
+        }
+        let iterator = Owned::from_new(ffi::PyObject_GetIter(argument))?;
         let table = Owned::from_new(ffi::PyFrozenSet_New(std::ptr::null_mut()))?;
         let mut only_exact_str = true;
         loop {
@@ -125,8 +121,13 @@ unsafe fn item_name(item: *mut PyObject) -> Fallible<Owned> {
     // SAFETY: item is a live object; PyObject_GetOptionalAttr stores a new
     // reference or NULL in `found`.
     unsafe {
-        if ffi::PyUnicode_Check(item) != 0 {
+        if ffi::PyUnicode_CheckExact(item) != 0 {
             return Ok(Owned::from_borrowed(item));
+        }
+        // A str subclass is copied to a plain str, so its own __eq__ and
+        // __hash__ play no part in later checks.
+        if ffi::PyUnicode_Check(item) != 0 {
+            return Owned::from_new(ffi::PyUnicode_FromObject(item));
         }
         let mut found: *mut PyObject = std::ptr::null_mut();
         if ffi::compat::PyObject_GetOptionalAttr(item, name(Name::DunderName), &mut found) < 0 {
@@ -135,7 +136,7 @@ unsafe fn item_name(item: *mut PyObject) -> Fallible<Owned> {
         if !found.is_null() {
             let found = Owned::from_new(found)?;
             if ffi::PyUnicode_Check(found.as_ptr()) != 0 {
-                return Ok(found);
+                return Owned::from_new(ffi::PyUnicode_FromObject(found.as_ptr()));
             }
         }
         Err(errors::type_error(&format!(

@@ -56,8 +56,47 @@ pub unsafe extern "C" fn dealloc(object: *mut PyObject) {
         if (*proxy).flags & FLAG_WEAK_UNIVERSAL != 0 {
             weak::unregister(proxy);
         }
+        release(proxy);
+    }
+}
+
+/// Proxies whose fields are still to be released, and how deeply releases
+/// are nested. Releasing a proxy's fields can free the next proxy of a
+/// chain, and so on: past a fixed depth the proxy waits on this list, and
+/// the outermost release works through it, so a chain of any length is
+/// freed without deep C recursion (CPython's "trashcan" does the same for
+/// its containers).
+struct PendingReleases {
+    proxies: Vec<*mut MxProxyObject>,
+    depth: u32,
+}
+
+const MAX_RELEASE_DEPTH: u32 = 50;
+
+static PENDING: GilCell<PendingReleases> = GilCell::new(PendingReleases { proxies: Vec::new(), depth: 0 });
+
+/// Drop the references of an untracked, unreachable proxy and recycle it.
+unsafe fn release(proxy: *mut MxProxyObject) {
+    // SAFETY: GIL held; the borrows of PENDING end before any reference is
+    // dropped, since dropping one runs deallocators and maybe Python code.
+    unsafe {
+        {
+            let pending = PENDING.get_mut();
+            if pending.depth >= MAX_RELEASE_DEPTH {
+                pending.proxies.push(proxy);
+                return;
+            }
+            pending.depth += 1;
+        }
         clear_fields(proxy);
         recycle(proxy);
+        if PENDING.get().depth == 1 {
+            while let Some(waiting) = PENDING.get_mut().proxies.pop() {
+                clear_fields(waiting);
+                recycle(waiting);
+            }
+        }
+        PENDING.get_mut().depth -= 1;
     }
 }
 

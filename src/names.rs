@@ -140,6 +140,7 @@ interned_names! {
 
     Obj = c"obj",
     DunderName = c"__name__",
+    ProxyPrefix = c"proxy_",
     Verbose = c"verbose",
     Debug = c"debug",
     DevMode = c"dev_mode",

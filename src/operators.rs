@@ -18,7 +18,7 @@ use crate::interface;
 use crate::layout::MxProxyObject;
 use crate::names::{name, Name};
 use crate::owned::{Fallible, Owned, PyErrSet};
-use crate::proxy::{as_proxy, resolve};
+use crate::proxy::{as_proxy, resolve, Wrapped};
 
 /// One row of the operator table: the names that gate each role, the
 /// special methods of each role and how CPython spells the operation.
@@ -42,7 +42,7 @@ pub struct BinaryOperation {
 /// side is static too, and the proxy (if it was one) for error cleaning.
 struct Operand {
     proxy: Option<*mut MxProxyObject>,
-    value: Owned,
+    value: Wrapped,
 }
 
 impl Operand {
@@ -59,7 +59,7 @@ impl Operand {
                     }
                     Ok(Operand { proxy: Some(proxy), value })
                 }
-                None => Ok(Operand { proxy: None, value: Owned::from_borrowed(operand) }),
+                None => Ok(Operand { proxy: None, value: Wrapped::unguarded(Owned::from_borrowed(operand)) }),
             }
         }
     }

@@ -187,7 +187,11 @@ unsafe fn directory(object: *mut PyObject) -> Fallible<Owned> {
                 break;
             }
             let item = Owned::from_new(item)?;
-            if ffi::PyUnicode_Check(item.as_ptr()) == 0 || crate::proxy::is_proxy_name(item.as_ptr()) {
+            if ffi::PyUnicode_Check(item.as_ptr()) == 0 {
+                continue;
+            }
+            let item = Owned::from_new(ffi::PyUnicode_FromObject(item.as_ptr()))?;
+            if crate::proxy::is_proxy_name(item.as_ptr()) {
                 continue;
             }
             if interface::grants_attribute(proxy, item.as_ptr())? && ffi::PyList_Append(result.as_ptr(), item.as_ptr()) < 0 {

@@ -41,10 +41,67 @@ pub unsafe fn is_restricted(proxy: *mut MxProxyObject) -> bool {
     unsafe { flags(proxy) & FLAG_RESTRICTED != 0 }
 }
 
-/// A new reference to the wrapped object, or LostReferenceError for a weak
-/// proxy whose object is gone.
+/// The wrapped object of a proxy, held for the length of one forwarded
+/// operation. When the wrapped object is itself a proxy, forwarding
+/// recurses in C, so the operation counts against Python's recursion limit
+/// and a very deep chain of proxies raises RecursionError instead of
+/// overflowing the C stack.
+pub struct Wrapped {
+    object: Owned,
+    guarded: bool,
+}
+
+impl Wrapped {
+    /// The wrapped object as a plain reference, ending the recursion count.
+    pub fn into_owned(self) -> Owned {
+        let object = self.object.clone();
+        drop(self);
+        object
+    }
+
+    /// An operand that is not a proxy's object: nothing to count.
+    pub fn unguarded(object: Owned) -> Wrapped {
+        Wrapped { object, guarded: false }
+    }
+}
+
+impl std::ops::Deref for Wrapped {
+    type Target = Owned;
+
+    #[inline(always)]
+    fn deref(&self) -> &Owned {
+        &self.object
+    }
+}
+
+impl Drop for Wrapped {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.guarded {
+            // SAFETY: matches the Py_EnterRecursiveCall in `guard`.
+            unsafe { ffi::Py_LeaveRecursiveCall() };
+        }
+    }
+}
+
 #[inline(always)]
-pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Owned> {
+unsafe fn guard(object: Owned) -> Fallible<Wrapped> {
+    // SAFETY: object is live.
+    unsafe {
+        if ffi::type_of(object.as_ptr()) != proxy_type() {
+            return Ok(Wrapped { object, guarded: false });
+        }
+        if ffi::Py_EnterRecursiveCall(c" while forwarding through nested proxies".as_ptr()) != 0 {
+            return Err(PyErrSet);
+        }
+        Ok(Wrapped { object, guarded: true })
+    }
+}
+
+/// The wrapped object, or LostReferenceError for a weak proxy whose object
+/// is gone.
+#[inline(always)]
+pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Wrapped> {
     // SAFETY: proxy is live; a strong proxy's object is set from creation
     // until tp_clear, which only runs on unreachable proxies.
     unsafe {
@@ -53,9 +110,9 @@ pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Owned> {
             if object.is_null() {
                 return Err(errors::lost_reference());
             }
-            return Ok(Owned::from_borrowed(object));
+            return guard(Owned::from_borrowed(object));
         }
-        weak::resolve(proxy)
+        guard(weak::resolve(proxy)?)
     }
 }
 
@@ -305,17 +362,14 @@ pub unsafe fn classify(attribute: *mut PyObject) -> NameKind {
     // SAFETY: attribute is a str; a compact ASCII string's data is its own
     // inline buffer of `length` bytes.
     unsafe {
-        let (data, length) = if ffi::PyUnicode_IS_COMPACT_ASCII(attribute) != 0 {
-            (ffi::PyUnicode_DATA(attribute).cast::<u8>().cast_const(), ffi::PyUnicode_GET_LENGTH(attribute) as usize)
-        } else {
-            let mut size: ffi::Py_ssize_t = 0;
-            let data = ffi::PyUnicode_AsUTF8AndSize(attribute, &mut size);
-            if data.is_null() {
-                ffi::PyErr_Clear();
-                return NameKind::Forwarded;
-            }
-            (data.cast::<u8>(), size as usize)
-        };
+        if ffi::PyUnicode_IS_COMPACT_ASCII(attribute) == 0 {
+            // Not ASCII, so not one of the serialisation names; it may still
+            // start with "proxy_" (and be any text after it).
+            let prefixed = ffi::PyUnicode_Tailmatch(attribute, name(Name::ProxyPrefix), 0, ffi::PY_SSIZE_T_MAX, -1);
+            return if prefixed == 1 { NameKind::ProxyOwn } else { NameKind::Forwarded };
+        }
+        let data = ffi::PyUnicode_DATA(attribute).cast::<u8>().cast_const();
+        let length = ffi::PyUnicode_GET_LENGTH(attribute) as usize;
         if length < 6 {
             return NameKind::Forwarded;
         }
@@ -339,8 +393,10 @@ pub unsafe fn is_proxy_name(attribute: *mut PyObject) -> bool {
     unsafe { classify(attribute) == NameKind::ProxyOwn }
 }
 
-#[inline(always)]
-unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
+/// An attribute name as a plain `str`. A `str` subclass could answer the
+/// interface check with one name (through its own `__eq__` and
+/// `__hash__`) and then be used as another, so it is copied first.
+unsafe fn exact_name(attribute: *mut PyObject) -> Fallible<Owned> {
     // SAFETY: attribute is live.
     unsafe {
         if ffi::PyUnicode_Check(attribute) == 0 {
@@ -349,8 +405,8 @@ unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
                 errors::type_name(attribute)
             )));
         }
+        Owned::from_new(ffi::PyUnicode_FromObject(attribute))
     }
-    Ok(())
 }
 
 /// `getattr(proxy, attribute)` under the attribute rules.
@@ -358,7 +414,10 @@ unsafe fn check_attribute_name(attribute: *mut PyObject) -> Fallible<()> {
 pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject) -> Fallible<Owned> {
     // SAFETY: proxy is live and attribute a live object.
     unsafe {
-        check_attribute_name(attribute)?;
+        if ffi::PyUnicode_CheckExact(attribute) == 0 {
+            let exact = exact_name(attribute)?;
+            return get_attribute(proxy, exact.as_ptr());
+        }
         match classify(attribute) {
             NameKind::Forwarded => {}
             NameKind::ProxyOwn | NameKind::Serialisation(Name::ReduceEx | Name::Reduce) => {
@@ -376,7 +435,7 @@ pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject)
             return get_strong_attribute(proxy, attribute);
         }
         let object = if flags & FLAG_UNBOUND_METHOD != 0 {
-            encapsulation::bound_target(proxy)?
+            Wrapped::unguarded(encapsulation::bound_target(proxy)?)
         } else {
             resolve(proxy)?
         };
@@ -415,7 +474,7 @@ unsafe fn get_strong_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObje
         if !interface::grants_attribute(proxy, attribute)? {
             return Err(errors::read_denied(attribute));
         }
-        let object = Owned::from_borrowed(object);
+        let object = guard(Owned::from_borrowed(object))?;
         let mut found: *mut PyObject = std::ptr::null_mut();
         let unbound = ffi::_PyObject_GetMethod(object.as_ptr(), attribute, &mut found);
         let Ok(found) = Owned::from_new(found) else {
@@ -436,12 +495,15 @@ pub unsafe fn set_attribute(
 ) -> Fallible<()> {
     // SAFETY: proxy is live, attribute and value live or value NULL.
     unsafe {
-        check_attribute_name(attribute)?;
+        if ffi::PyUnicode_CheckExact(attribute) == 0 {
+            let exact = exact_name(attribute)?;
+            return set_attribute(proxy, exact.as_ptr(), value);
+        }
         if is_proxy_name(attribute) {
             return Err(errors::write_denied(attribute));
         }
         let object = if (*proxy).flags & FLAG_UNBOUND_METHOD != 0 {
-            encapsulation::bound_target(proxy)?
+            Wrapped::unguarded(encapsulation::bound_target(proxy)?)
         } else {
             resolve(proxy)?
         };

@@ -255,7 +255,7 @@ unsafe extern "C" fn proxy_object(object: *mut PyObject, passobj: *mut PyObject)
 pub unsafe fn wrapped_object(proxy: *mut MxProxyObject, passobj: *mut PyObject) -> crate::owned::Fallible<Owned> {
     // SAFETY: proxy is live; a weak proxy's lost object fails first.
     unsafe {
-        let wrapped = proxy::resolve(proxy)?;
+        let wrapped = proxy::resolve(proxy)?.into_owned();
         let expected = (*proxy).passobj;
         if expected.is_null() || expected != passobj {
             return Err(errors::access_error("wrong pass-object"));

@@ -18,7 +18,7 @@ use crate::layout::{MxProxyObject, FLAG_UNBOUND_METHOD};
 use crate::names::Name;
 use crate::operators::{self, BinaryOperation};
 use crate::owned::{into_result, into_status, Fallible, Owned, PyErrSet};
-use crate::proxy::{as_proxy, resolve};
+use crate::proxy::{as_proxy, resolve, Wrapped};
 
 /// One row as the test suite sees it: the slot, the operand role it
 /// gates, and the names that grant it.
@@ -222,7 +222,7 @@ unsafe fn require_proxy(object: *mut PyObject) -> Fallible<*mut MxProxyObject> {
 /// Resolve the proxy's object and check that one of `names` is granted; a
 /// lost weak object fails first.
 #[inline(always)]
-pub unsafe fn open(object: *mut PyObject, names: &[Name]) -> Fallible<(*mut MxProxyObject, Owned)> {
+pub unsafe fn open(object: *mut PyObject, names: &[Name]) -> Fallible<(*mut MxProxyObject, Wrapped)> {
     // SAFETY: object is live.
     unsafe {
         let proxy = require_proxy(object)?;
