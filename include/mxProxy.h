@@ -45,9 +45,11 @@ typedef struct mxProxyObject {
         /* Weak proxies in the registry: the next proxy to the same
            object, or NULL. */
         struct mxProxyObject *next_weak_proxy;
-        /* Strong proxies, private: the bound __public_delattr__ hook,
-           or, for a call-only method proxy, the proxy the method was
-           read from. */
+        /* Strong proxies, private: the bound __public_delattr__ hook
+           (MXPROXY_FLAG_HAS_DELATTR), or the proxy this one was made for
+           (MXPROXY_FLAG_CALL_ONLY, MXPROXY_FLAG_HAS_ORIGIN): the proxy a
+           method was read from, or the container an iterator or a
+           generator came from. */
         PyObject *strong_extra;
     };
     int isWeak;               /* 1 for weak proxies, 0 for strong ones */
@@ -67,6 +69,7 @@ typedef struct mxProxyObject {
 #define MXPROXY_FLAG_CLEANUP_DONE    (1u << 6)
 #define MXPROXY_FLAG_DEFUNCT         (1u << 7)
 #define MXPROXY_FLAG_UNBOUND_METHOD  (1u << 8)
+#define MXPROXY_FLAG_HAS_ORIGIN      (1u << 9)
 /* Weak proxies keep the registry generation they were made in above this
    shift; finalizeweakrefs() and initweakrefs() start a new generation,
    which makes every older weak proxy defunct. */

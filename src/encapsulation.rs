@@ -12,14 +12,14 @@ use crate::owned::{Fallible, Owned, PyErrSet};
 use crate::proxy::{self, allocate, is_method_like, is_restricted};
 use crate::state::shared;
 
-/// The proxy to hand back where a result is the wrapped object: the proxy
-/// itself, or for a call-only method proxy the proxy the method was read
-/// from.
+/// The proxy a derived proxy was made for: the proxy a method was read
+/// from, or the container an iterator or generator came from; otherwise
+/// the proxy itself.
 #[inline(always)]
 pub unsafe fn origin_of(proxy: *mut MxProxyObject) -> *mut MxProxyObject {
-    // SAFETY: proxy is live; a call-only proxy's strong_extra is its origin.
+    // SAFETY: proxy is live; with these flags strong_extra is its origin.
     unsafe {
-        if (*proxy).flags & FLAG_CALL_ONLY != 0 && !(*proxy).link.strong_extra.is_null() {
+        if (*proxy).flags & (FLAG_CALL_ONLY | FLAG_HAS_ORIGIN) != 0 && !(*proxy).link.strong_extra.is_null() {
             (*proxy).link.strong_extra.cast()
         } else {
             proxy
@@ -28,7 +28,10 @@ pub unsafe fn origin_of(proxy: *mut MxProxyObject) -> *mut MxProxyObject {
 }
 
 /// Replace what must not leave `proxy`. `wrapped` is the object the
-/// operation went to, and `result` what it returned.
+/// operation went to, and `result` what it returned: the wrapped object
+/// comes back as the proxy (and the origin's object as the origin), bound
+/// methods as call-only proxies, and for restricted proxies generators and
+/// coroutines as restricted proxies.
 #[inline(always)]
 pub unsafe fn wrap_result(proxy: *mut MxProxyObject, wrapped: *mut PyObject, result: Owned) -> Fallible<Owned> {
     // SAFETY: proxy, wrapped and result are live.
@@ -36,31 +39,56 @@ pub unsafe fn wrap_result(proxy: *mut MxProxyObject, wrapped: *mut PyObject, res
         if result.as_ptr() == wrapped {
             return Ok(Owned::from_borrowed(proxy.cast()));
         }
+        if let Some(owner) = origin_holding(proxy, result.as_ptr()) {
+            return Ok(Owned::from_borrowed(owner.cast()));
+        }
+        let owner = origin_of(proxy);
         if is_method_like(result.as_ptr()) {
-            return new_call_only(result, proxy);
+            return new_call_only(result, owner);
         }
         if is_restricted(proxy) {
-            return hide_frames(result);
+            return hide_frames(result, owner);
         }
         Ok(result)
     }
 }
 
-/// Like wrap_result, for results of calling `proxy`: a call-only proxy's
-/// result that is its origin's wrapped object becomes the origin.
-#[inline(always)]
-pub unsafe fn wrap_call_result(proxy: *mut MxProxyObject, callee: *mut PyObject, result: Owned) -> Fallible<Owned> {
-    // SAFETY: proxy, callee and result are live.
+/// The proxy, up the chain of origins of `proxy` (a method read from an
+/// iterator read from a container...), whose wrapped object is `candidate`.
+unsafe fn origin_holding(proxy: *mut MxProxyObject, candidate: *mut PyObject) -> Option<*mut MxProxyObject> {
+    // SAFETY: every origin is a live proxy, kept alive by the one below it;
+    // chains are short, and the walk is bounded anyway.
     unsafe {
-        let origin = origin_of(proxy);
-        if origin != proxy {
-            let wrapped = match proxy::resolve(origin) {
-                Ok(object) => object,
-                Err(PyErrSet) => return Err(PyErrSet),
-            };
-            return wrap_result(origin, wrapped.as_ptr(), result);
+        let mut current = proxy;
+        for _ in 0..8 {
+            let origin = origin_of(current);
+            if origin == current {
+                return None;
+            }
+            if is_object_of(origin, candidate) {
+                return Some(origin);
+            }
+            current = origin;
         }
-        wrap_result(proxy, callee, result)
+        None
+    }
+}
+
+/// True if `candidate` is the object `proxy` wraps; false for a defunct
+/// weak proxy.
+unsafe fn is_object_of(proxy: *mut MxProxyObject, candidate: *mut PyObject) -> bool {
+    // SAFETY: proxy is live; resolving it takes and drops a reference.
+    unsafe {
+        if (*proxy).flags & FLAG_WEAK == 0 {
+            return (*proxy).object == candidate;
+        }
+        match proxy::resolve(proxy) {
+            Ok(object) => object.as_ptr() == candidate,
+            Err(PyErrSet) => {
+                ffi::PyErr_Clear();
+                false
+            }
+        }
     }
 }
 
@@ -152,7 +180,7 @@ pub unsafe fn call_unbound_method(proxy: *mut MxProxyObject, args: *mut PyObject
 /// Replace generators, coroutines and async generators by restricted
 /// proxies without `gi_frame`/`cr_frame`/`ag_frame`.
 #[inline(always)]
-pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
+pub unsafe fn hide_frames(result: Owned, origin: *mut MxProxyObject) -> Fallible<Owned> {
     // SAFETY: result is live; the checks compare types.
     unsafe {
         let object = result.as_ptr();
@@ -167,7 +195,7 @@ pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
         } else {
             return Ok(result);
         };
-        proxy::new_restricted_wrapper(result, table)
+        proxy::new_restricted_wrapper(result, table, origin)
     }
 }
 
@@ -176,16 +204,46 @@ pub unsafe fn hide_frames(result: Owned) -> Fallible<Owned> {
 /// a coroutine whose frame would reveal the object, so it is itself hidden
 /// behind a restricted proxy.
 pub unsafe fn await_through_proxy(proxy: *mut MxProxyObject, wrapped: *mut PyObject, awaitable: Owned) -> Fallible<Owned> {
-    // SAFETY: all three are live; the coroutine function is a module constant.
+    // SAFETY: all three are live.
     unsafe {
-        let arguments = [awaitable.as_ptr(), wrapped, proxy.cast()];
-        let coroutine = Owned::from_new(ffi::PyObject_Vectorcall(
+        let coroutine = awaiting_coroutine(proxy, wrapped, awaitable)?;
+        proxy::new_restricted_wrapper(coroutine, shared().coroutine_interface, proxy)
+    }
+}
+
+/// The iterator `await p` drives: the `__await__` iterator of a coroutine
+/// that awaits the wrapped object and hands back the proxy where the
+/// result is the object itself, hidden behind a restricted proxy.
+///
+/// NOTE: values the awaitable yields to the event loop pass unchanged (an
+/// asyncio future yields itself, and the loop needs the real future), so
+/// code that drives `await p` by hand with `send()` sees them.
+pub unsafe fn await_iterator(proxy: *mut MxProxyObject, wrapped: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: proxy and wrapped are live.
+    unsafe {
+        let coroutine = awaiting_coroutine(proxy, wrapped, Owned::from_borrowed(wrapped))?;
+        let iterator = Owned::from_new(crate::operators::call_special(coroutine.as_ptr(), crate::names::Name::Await, &[]))?;
+        proxy::new_restricted_wrapper(iterator, shared().coroutine_interface, std::ptr::null_mut())
+    }
+}
+
+unsafe fn awaiting_coroutine(proxy: *mut MxProxyObject, wrapped: *mut PyObject, awaitable: Owned) -> Fallible<Owned> {
+    // SAFETY: all three are live; the coroutine function is a module
+    // constant. The origin's object is held while the coroutine runs.
+    unsafe {
+        let origin = origin_of(proxy);
+        let origin_object = if origin == proxy {
+            Owned::from_borrowed(wrapped)
+        } else {
+            proxy::resolve(origin)?.into_owned()
+        };
+        let arguments = [awaitable.as_ptr(), wrapped, proxy.cast(), origin_object.as_ptr(), origin.cast()];
+        Owned::from_new(ffi::PyObject_Vectorcall(
             shared().awaited_through_proxy,
             arguments.as_ptr(),
             arguments.len(),
             std::ptr::null_mut(),
-        ))?;
-        proxy::new_restricted_wrapper(coroutine, shared().coroutine_interface)
+        ))
     }
 }
 
@@ -202,9 +260,40 @@ pub unsafe fn hide_iterator(proxy: *mut MxProxyObject, wrapped: *mut PyObject, i
             return Ok(iterator);
         }
         if ffi::PyGen_Check(iterator.as_ptr()) != 0 {
-            return proxy::new_restricted_wrapper(iterator, shared().generator_interface);
+            return proxy::new_restricted_wrapper(iterator, shared().generator_interface, proxy);
         }
-        proxy::new_restricted_wrapper(iterator, shared().iterator_interface)
+        proxy::new_restricted_wrapper(iterator, shared().iterator_interface, proxy)
+    }
+}
+
+/// The async iterator `aiter(p)` returns: the proxy where it is the
+/// object itself, else, for a restricted proxy, a restricted proxy that
+/// allows async iteration only.
+pub unsafe fn hide_async_iterator(proxy: *mut MxProxyObject, wrapped: *mut PyObject, iterator: Owned) -> Fallible<Owned> {
+    // SAFETY: all three are live.
+    unsafe {
+        if iterator.as_ptr() == wrapped {
+            return Ok(Owned::from_borrowed(proxy.cast()));
+        }
+        if !is_restricted(proxy) {
+            return Ok(iterator);
+        }
+        proxy::new_restricted_wrapper(iterator, shared().async_generator_interface, proxy)
+    }
+}
+
+/// A computed result (of an operator or a conversion) of a restricted
+/// proxy: returned as it is, except that generators and coroutines lose
+/// their frames.
+#[inline(always)]
+pub unsafe fn hide_computed(proxy: *mut MxProxyObject, result: Owned) -> Fallible<Owned> {
+    // SAFETY: proxy and result are live.
+    unsafe {
+        if is_restricted(proxy) {
+            hide_frames(result, origin_of(proxy))
+        } else {
+            Ok(result)
+        }
     }
 }
 

@@ -119,18 +119,18 @@ pub unsafe fn clean_pending_exception(proxy: *mut PyObject, wrapped: *mut PyObje
 
 /// Walk `exception` and its `__cause__` and `__context__` chain: drop the
 /// tracebacks when `strip` is set, and put the proxy in place of the
-/// wrapped object in `AttributeError.obj`. The chain can loop, so the
-/// walk stops at a bound.
+/// wrapped object in `AttributeError.obj`. The chain can loop, so each
+/// exception is visited once.
 unsafe fn clean_chain(exception: *mut PyObject, strip: bool, proxy: *mut PyObject, wrapped: *mut PyObject) {
     let mut pending: Vec<Owned> = Vec::new();
+    let mut visited: Vec<*mut PyObject> = Vec::new();
     // SAFETY: exception is a live exception instance.
     pending.push(unsafe { Owned::from_borrowed(exception) });
-    let mut visited = 0;
     while let Some(current) = pending.pop() {
-        visited += 1;
-        if visited > 64 {
-            break;
+        if visited.contains(&current.as_ptr()) {
+            continue;
         }
+        visited.push(current.as_ptr());
         // SAFETY: current is a live exception; the getters return new
         // references or NULL without setting an error.
         unsafe {
@@ -148,6 +148,30 @@ unsafe fn clean_chain(exception: *mut PyObject, strip: bool, proxy: *mut PyObjec
                     }
                 }
             }
+            push_group_members(current.as_ptr(), &mut pending);
+        }
+    }
+}
+
+/// The members of an exception group (Python 3.11 and later) are cleaned
+/// like chained exceptions.
+unsafe fn push_group_members(exception: *mut PyObject, pending: &mut Vec<Owned>) {
+    // SAFETY: exception is live; failures are cleared, since cleaning is
+    // best effort on an error path that must keep the original exception.
+    unsafe {
+        let group_type = shared().exception_group_type;
+        if group_type.is_null() || ffi::PyObject_TypeCheck(exception, group_type.cast()) == 0 {
+            return;
+        }
+        let Ok(members) = Owned::from_new(ffi::PyObject_GetAttr(exception, name(Name::Exceptions))) else {
+            ffi::PyErr_Clear();
+            return;
+        };
+        if ffi::PyTuple_Check(members.as_ptr()) == 0 {
+            return;
+        }
+        for index in 0..ffi::PyTuple_GET_SIZE(members.as_ptr()) {
+            pending.push(Owned::from_borrowed(ffi::PyTuple_GET_ITEM(members.as_ptr(), index)));
         }
     }
 }

@@ -45,17 +45,18 @@ pub const FLAG_HAS_DELATTR: c_uint = 1 << 5;
 pub const FLAG_CLEANUP_DONE: c_uint = 1 << 6;
 pub const FLAG_DEFUNCT: c_uint = 1 << 7;
 pub const FLAG_UNBOUND_METHOD: c_uint = 1 << 8;
+pub const FLAG_HAS_ORIGIN: c_uint = 1 << 9;
 pub const GENERATION_SHIFT: c_uint = 16;
 
 pub const FLAG_WEAK: c_uint = FLAG_WEAK_NATIVE | FLAG_WEAK_UNIVERSAL;
 
 extern "C" {
-    static mxProxy_HeaderLayout: [usize; 28];
+    static mxProxy_HeaderLayout: [usize; 29];
     static mxProxy_HeaderLayoutLength: usize;
 }
 
 /// The same table as src/c/header_layout.c, computed from the Rust types.
-fn rust_layout() -> [usize; 28] {
+fn rust_layout() -> [usize; 29] {
     [
         size_of::<MxProxyObject>(),
         offset_of!(MxProxyObject, object),
@@ -84,11 +85,12 @@ fn rust_layout() -> [usize; 28] {
         FLAG_CLEANUP_DONE as usize,
         FLAG_DEFUNCT as usize,
         FLAG_UNBOUND_METHOD as usize,
+        FLAG_HAS_ORIGIN as usize,
         GENERATION_SHIFT as usize,
     ]
 }
 
-const FIELD_NAMES: [&str; 28] = [
+const FIELD_NAMES: [&str; 29] = [
     "sizeof(mxProxyObject)",
     "object",
     "interface",
@@ -116,6 +118,7 @@ const FIELD_NAMES: [&str; 28] = [
     "MXPROXY_FLAG_CLEANUP_DONE",
     "MXPROXY_FLAG_DEFUNCT",
     "MXPROXY_FLAG_UNBOUND_METHOD",
+    "MXPROXY_FLAG_HAS_ORIGIN",
     "MXPROXY_GENERATION_SHIFT",
 ];
 
@@ -227,5 +230,6 @@ const _: () = {
     assert!(generated::MXPROXY_FLAG_CLEANUP_DONE == FLAG_CLEANUP_DONE);
     assert!(generated::MXPROXY_FLAG_DEFUNCT == FLAG_DEFUNCT);
     assert!(generated::MXPROXY_FLAG_UNBOUND_METHOD == FLAG_UNBOUND_METHOD);
+    assert!(generated::MXPROXY_FLAG_HAS_ORIGIN == FLAG_HAS_ORIGIN);
     assert!(generated::MXPROXY_GENERATION_SHIFT == GENERATION_SHIFT);
 };

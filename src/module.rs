@@ -265,14 +265,19 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         )?;
         shared.access_error = access_error;
         shared.call_only_interface = frozenset_of(&[Name::Call])?;
-        shared.iterator_interface = frozenset_of(&[Name::Iter, Name::Next, Name::LengthHint])?;
-        shared.generator_interface = frozenset_of(&[Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
+        // `__class__` lets isinstance() checks against the abstract base
+        // classes (asyncio's coroutine test among them) see a built-in type.
+        shared.iterator_interface = frozenset_of(&[Name::Class, Name::Iter, Name::Next, Name::LengthHint])?;
+        shared.generator_interface =
+            frozenset_of(&[Name::Class, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
         shared.coroutine_interface =
-            frozenset_of(&[Name::Await, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
+            frozenset_of(&[Name::Class, Name::Await, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
         shared.async_generator_interface =
-            frozenset_of(&[Name::Aiter, Name::Anext, Name::Asend, Name::Athrow, Name::Aclose])?;
+            frozenset_of(&[Name::Class, Name::Aiter, Name::Anext, Name::Asend, Name::Athrow, Name::Aclose])?;
         shared.builtin_round = attribute_of(c"builtins", c"round")?;
         shared.builtin_reversed = attribute_of(c"builtins", c"reversed")?;
+        shared.builtin_range = attribute_of(c"builtins", c"range")?;
+        shared.builtin_map = attribute_of(c"builtins", c"map")?;
         shared.complex_type = attribute_of(c"builtins", c"complex")?;
         shared.math_trunc = attribute_of(c"math", c"trunc")?;
         shared.math_floor = attribute_of(c"math", c"floor")?;
@@ -280,6 +285,10 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         shared.coroutine_wrapper_type = coroutine_wrapper_type()?;
         shared.method_wrapper_type = method_wrapper_type()?;
         shared.awaited_through_proxy = awaited_through_proxy()?;
+        shared.python_methods_type = python_methods_type()?;
+        if cfg!(Py_3_11) {
+            shared.exception_group_type = attribute_of(c"builtins", c"BaseExceptionGroup")?;
+        }
         Ok(())
     }
 }
@@ -321,9 +330,26 @@ unsafe fn awaited_through_proxy() -> Fallible<*mut PyObject> {
     // SAFETY: evaluates constant source.
     unsafe {
         let found = evaluate(
-            c"async def result(awaitable, wrapped, proxy):\n    value = await awaitable\n    return proxy if value is wrapped else value\n",
+            c"async def result(awaitable, wrapped, proxy, origin_object, origin):\n    value = await awaitable\n    if value is wrapped:\n        return proxy\n    if value is origin_object:\n        return origin\n    return value\n",
         )?;
         Ok(found.into_raw())
+    }
+}
+
+/// A class defining every operator and comparison in Python.
+unsafe fn python_methods_type() -> Fallible<*mut ffi::PyTypeObject> {
+    // SAFETY: evaluates constant source.
+    unsafe {
+        let found = evaluate(
+            c"methods = {'__hash__': object.__hash__}\n\
+for name in ('add', 'sub', 'mul', 'matmul', 'truediv', 'floordiv', 'mod', 'divmod', 'pow', 'lshift', 'rshift', 'and', 'xor', 'or'):\n\
+\x20   for form in ('__%s__', '__r%s__', '__i%s__'):\n\
+\x20       methods[form % name] = lambda self, other, *rest: NotImplemented\n\
+for name in ('lt', 'le', 'eq', 'ne', 'gt', 'ge'):\n\
+\x20   methods['__%s__' % name] = lambda self, other: NotImplemented\n\
+result = type('PythonMethods', (), methods)\n",
+        )?;
+        Ok(found.into_raw().cast())
     }
 }
 

@@ -140,6 +140,8 @@ interned_names! {
 
     Obj = c"obj",
     DunderName = c"__name__",
+    Class = c"__class__",
+    Exceptions = c"exceptions",
     ProxyPrefix = c"proxy_",
     Verbose = c"verbose",
     Debug = c"debug",

@@ -4,13 +4,16 @@
 //! The rule that shapes this file: a foreign operand must never be handed
 //! a wrapped object. `PyNumber_Add(wrapped, other)` would break it, since
 //! CPython then calls `other.__radd__(wrapped)`. So when both operands
-//! (after unwrapping) are of static C types, whose methods cannot capture
-//! anything, the operation runs as `PyNumber_*` on the wrapped objects.
-//! Otherwise each side's own method runs alone: a static type's slot, or
-//! for a class defined in Python the special method looked up on its type,
-//! and it receives the other operand as given (a proxy stays a proxy).
-//! When that returns NotImplemented the slot returns NotImplemented too,
-//! and Python's dispatch continues with the proxy, not the wrapped object.
+//! (after unwrapping) implement the operation in C, whose code cannot
+//! capture anything, the operation runs as `PyNumber_*` on the wrapped
+//! objects. Otherwise each side's own method runs alone: a C slot, or for
+//! a class that defines the operation in Python the special method looked
+//! up on its type, and it receives the other operand as given (a proxy
+//! stays a proxy). When that returns NotImplemented the slot returns
+//! NotImplemented too, and Python's dispatch continues with the proxy, not
+//! the wrapped object. The order of attempts follows Python's: a subclass
+//! that overrides the reflected method goes first, and two operands of one
+//! class try only the left one's method.
 
 use crate::encapsulation;
 use crate::ffi::{self, binaryfunc, PyNumberMethods, PyObject, PyTypeObject};
@@ -19,6 +22,7 @@ use crate::layout::MxProxyObject;
 use crate::names::{name, Name};
 use crate::owned::{Fallible, Owned, PyErrSet};
 use crate::proxy::{as_proxy, resolve, Wrapped};
+use crate::state::shared;
 
 /// One row of the operator table: the names that gate each role, the
 /// special methods of each role and how CPython spells the operation.
@@ -64,9 +68,131 @@ impl Operand {
         }
     }
 
-    fn is_static(&self) -> bool {
+    fn type_(&self) -> *mut PyTypeObject {
         // SAFETY: value is live.
-        unsafe { !ffi::is_heap_type(ffi::type_of(self.value.as_ptr())) }
+        unsafe { ffi::type_of(self.value.as_ptr()) }
+    }
+}
+
+/// True if `type_` is, or derives from, one of the built-in value types
+/// whose C code computes with the operands' contents and never forwards an
+/// operand to other code: `object`, numbers, strings, bytes and the
+/// built-in containers. Other C types may forward (`weakref.proxy`,
+/// `types.MappingProxyType`, this module's own proxies), so they never
+/// receive a wrapped object.
+unsafe fn value_type_base(type_: *mut PyTypeObject) -> bool {
+    // SAFETY: type_ and its bases are live type objects.
+    unsafe {
+        // Classes written in Python share CPython's generic deallocator;
+        // look through them to the C type they build on.
+        let python_class_dealloc = (*shared().python_methods_type).tp_dealloc.map(|function| function as usize);
+        let mut base = type_;
+        while ffi::is_heap_type(base) && (*base).tp_dealloc.map(|function| function as usize) == python_class_dealloc {
+            base = (*base).tp_base;
+            if base.is_null() {
+                return false;
+            }
+        }
+        VALUE_TYPES.iter().any(|value_type| std::ptr::eq(base, value_type())) || is_standard_value_type(base)
+    }
+}
+
+/// Value types of the standard library's C modules, recognised by name
+/// because they are not exported symbols (and since Python 3.13 some are
+/// heap types made from a C spec).
+unsafe fn is_standard_value_type(type_: *mut PyTypeObject) -> bool {
+    // SAFETY: tp_name of a live type is a NUL-terminated string.
+    let name = unsafe { std::ffi::CStr::from_ptr((*type_).tp_name) };
+    matches!(
+        name.to_bytes(),
+        b"decimal.Decimal"
+            | b"array.array"
+            | b"datetime.date"
+            | b"datetime.datetime"
+            | b"datetime.time"
+            | b"datetime.timedelta"
+            | b"datetime.timezone"
+    )
+}
+
+const VALUE_TYPES: [fn() -> *mut PyTypeObject; 16] = [
+    || &raw mut ffi::PyBaseObject_Type,
+    || &raw mut ffi::PyLong_Type,
+    || &raw mut ffi::PyBool_Type,
+    || &raw mut ffi::PyFloat_Type,
+    || &raw mut ffi::PyComplex_Type,
+    || &raw mut ffi::PyUnicode_Type,
+    || &raw mut ffi::PyBytes_Type,
+    || &raw mut ffi::PyByteArray_Type,
+    || &raw mut ffi::PyList_Type,
+    || &raw mut ffi::PyTuple_Type,
+    || &raw mut ffi::PyDict_Type,
+    || &raw mut ffi::PySet_Type,
+    || &raw mut ffi::PyFrozenSet_Type,
+    || &raw mut ffi::PyRange_Type,
+    || &raw mut ffi::PySlice_Type,
+    // SAFETY: None is a live singleton.
+    || unsafe { ffi::type_of(ffi::Py_None()) },
+];
+
+/// True if `type_` implements a number slot in Python: a class whose slot
+/// is CPython's trampoline to a special method written in Python. Such
+/// code could keep whatever it is handed. Static types and heap types
+/// with C slots (types made from a C spec, or inheriting a C slot) are not.
+#[inline(always)]
+unsafe fn number_slot_in_python(type_: *mut PyTypeObject, slot: fn(&PyNumberMethods) -> Option<binaryfunc>) -> bool {
+    // SAFETY: both types are live; comparing function addresses.
+    unsafe {
+        if !ffi::is_heap_type(type_) {
+            return false;
+        }
+        let own = number_methods(type_).and_then(slot).map(|function| function as usize);
+        let trampoline = number_methods(shared().python_methods_type).and_then(slot).map(|function| function as usize);
+        own.is_some() && own == trampoline
+    }
+}
+
+/// True if the operation can run as `PyNumber_*` on this operand: a value
+/// type whose slot for it is C code.
+#[inline(always)]
+unsafe fn computes_in_c(type_: *mut PyTypeObject, slot: fn(&PyNumberMethods) -> Option<binaryfunc>) -> bool {
+    // SAFETY: type_ is live.
+    unsafe { value_type_base(type_) && !number_slot_in_python(type_, slot) }
+}
+
+#[inline(always)]
+unsafe fn power_in_python(type_: *mut PyTypeObject) -> bool {
+    // SAFETY: as number_slot_in_python.
+    unsafe {
+        if !ffi::is_heap_type(type_) {
+            return false;
+        }
+        let own = number_methods(type_).and_then(|methods| methods.nb_power).map(|function| function as usize);
+        let trampoline =
+            number_methods(shared().python_methods_type).and_then(|methods| methods.nb_power).map(|function| function as usize);
+        own.is_some() && own == trampoline
+    }
+}
+
+#[inline(always)]
+unsafe fn comparison_in_python(type_: *mut PyTypeObject) -> bool {
+    // SAFETY: as number_slot_in_python.
+    unsafe {
+        ffi::is_heap_type(type_)
+            && (*type_).tp_richcompare.map(|function| function as usize)
+                == (*shared().python_methods_type).tp_richcompare.map(|function| function as usize)
+    }
+}
+
+/// True if `sub` is a proper subclass of `base` that overrides `method`:
+/// Python then tries the subclass's reflected method first.
+unsafe fn overrides_reflected(sub: *mut PyTypeObject, base: *mut PyTypeObject, method: Name) -> bool {
+    // SAFETY: both types are live; the look-ups return borrowed references
+    // that are only compared.
+    unsafe {
+        sub != base
+            && ffi::PyType_IsSubtype(sub, base) != 0
+            && ffi::_PyType_Lookup(sub, name(method)) != ffi::_PyType_Lookup(base, name(method))
     }
 }
 
@@ -83,7 +209,15 @@ unsafe fn failed(operands: &[&Operand]) -> PyErrSet {
 
 unsafe fn finish(result: *mut PyObject, operands: &[&Operand]) -> Fallible<Owned> {
     // SAFETY: result is a new reference or NULL with an exception set.
-    unsafe { Owned::from_new(result).map_err(|_| failed(operands)) }
+    unsafe {
+        let mut result = Owned::from_new(result).map_err(|_| failed(operands))?;
+        for operand in operands {
+            if let Some(proxy) = operand.proxy {
+                result = encapsulation::hide_computed(proxy, result)?;
+            }
+        }
+        Ok(result)
+    }
 }
 
 /// Call the special method `method` of `object`'s type with `object` and
@@ -130,7 +264,7 @@ unsafe fn left_method(value: *mut PyObject, right: *mut PyObject, operation: &Bi
     // SAFETY: both are live.
     unsafe {
         let type_ = ffi::type_of(value);
-        if ffi::is_heap_type(type_) {
+        if number_slot_in_python(type_, operation.slot) {
             return call_special(value, operation.plain_method, &[right]);
         }
         match number_methods(type_).and_then(|methods| (operation.slot)(methods)) {
@@ -146,7 +280,7 @@ unsafe fn right_method(left: *mut PyObject, value: *mut PyObject, operation: &Bi
     // operator order.
     unsafe {
         let type_ = ffi::type_of(value);
-        if ffi::is_heap_type(type_) {
+        if number_slot_in_python(type_, operation.slot) {
             return call_special(value, operation.reflected_method, &[left]);
         }
         match number_methods(type_).and_then(|methods| (operation.slot)(methods)) {
@@ -163,19 +297,30 @@ pub unsafe fn binary(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOpera
     unsafe {
         let left = Operand::new(v, gate_left.then_some(operation.plain))?;
         let right = Operand::new(w, Some(operation.reflected))?;
-        if left.is_static() && right.is_static() {
+        let (left_type, right_type) = (left.type_(), right.type_());
+        if computes_in_c(left_type, operation.slot) && computes_in_c(right_type, operation.slot) {
             return finish((operation.number)(left.value.as_ptr(), right.value.as_ptr()), &[&left, &right]);
         }
-        if left.proxy.is_some() {
-            let result = finish(left_method(left.value.as_ptr(), w, operation), &[&left])?;
-            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
+        if left.proxy.is_none() {
+            // The interpreter calls this slot for `x OP p` after x's own
+            // slot declined, so only the right operand is left to try.
+            return finish(right_method(v, right.value.as_ptr(), operation), &[&right]);
+        }
+        // Python tries only the left method for two operands of one class
+        // that defines the operation in Python.
+        let mut right_tried = left_type == right_type && number_slot_in_python(left_type, operation.slot);
+        if overrides_reflected(right_type, left_type, operation.reflected_method) {
+            right_tried = true;
+            let result = finish(right_method(v, right.value.as_ptr(), operation), &[&right])?;
+            if !ffi::is_not_implemented(result.as_ptr()) {
                 return Ok(result);
             }
         }
-        if right.proxy.is_some() {
-            return finish(right_method(v, right.value.as_ptr(), operation), &[&right]);
+        let result = finish(left_method(left.value.as_ptr(), w, operation), &[&left])?;
+        if !ffi::is_not_implemented(result.as_ptr()) || right_tried || right.proxy.is_none() {
+            return Ok(result);
         }
-        Ok(Owned::from_new(ffi::not_implemented())?)
+        finish(right_method(v, right.value.as_ptr(), operation), &[&right])
     }
 }
 
@@ -198,12 +343,15 @@ pub unsafe fn inplace(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOper
         // Only a real in-place method can return the wrapped object as
         // itself; a plain operation may return an equal shared value (a
         // small int) that is returned as computed.
-        let (result, in_place) = if left.is_static() && right.is_static() {
+        let in_c = computes_in_c(left.type_(), operation.inplace_slot)
+            && computes_in_c(left.type_(), operation.slot)
+            && computes_in_c(right.type_(), operation.slot);
+        let (result, in_place) = if in_c {
             let result = finish((operation.inplace_number)(wrapped, right.value.as_ptr()), &[&left, &right])?;
             (result, has_inplace_slot(ffi::type_of(wrapped), operation))
         } else {
             let type_ = ffi::type_of(wrapped);
-            let attempt = if ffi::is_heap_type(type_) {
+            let attempt = if number_slot_in_python(type_, operation.inplace_slot) {
                 call_special(wrapped, operation.inplace_method, &[w])
             } else {
                 match number_methods(type_).and_then(|methods| (operation.inplace_slot)(methods)) {
@@ -263,48 +411,59 @@ pub unsafe fn power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject, gate_l
     unsafe {
         let left = Operand::new(v, gate_left.then_some(POWER.plain))?;
         let right = Operand::new(w, Some(POWER.reflected))?;
-        let modulus = Operand::new(z, None)?;
-        if left.is_static() && right.is_static() && modulus.is_static() {
+        // A proxy as the modulus takes part in the operation like a right
+        // operand, so it needs the same grant.
+        let modulus = Operand::new(z, Some(POWER.reflected))?;
+        let in_c = |type_: *mut PyTypeObject| value_type_base(type_) && !power_in_python(type_);
+        if in_c(left.type_()) && in_c(right.type_()) && in_c(modulus.type_()) {
             return finish(
                 ffi::PyNumber_Power(left.value.as_ptr(), right.value.as_ptr(), modulus.value.as_ptr()),
                 &[&left, &right, &modulus],
             );
         }
         let ternary = z != ffi::Py_None();
-        if left.proxy.is_some() {
-            let value = left.value.as_ptr();
-            let type_ = ffi::type_of(value);
-            let attempt = if ffi::is_heap_type(type_) {
-                if ternary {
-                    call_special(value, Name::Pow, &[w, z])
-                } else {
-                    call_special(value, Name::Pow, &[w])
-                }
-            } else {
-                match number_methods(type_).and_then(|methods| methods.nb_power) {
-                    Some(slot) => slot(value, w, z),
-                    None => ffi::not_implemented(),
-                }
-            };
-            let result = finish(attempt, &[&left])?;
-            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
-                return Ok(result);
-            }
-        }
-        if right.proxy.is_some() && !ternary {
+        let right_pow = |left_operand: *mut PyObject| {
             let value = right.value.as_ptr();
-            let type_ = ffi::type_of(value);
-            let attempt = if ffi::is_heap_type(type_) {
-                call_special(value, Name::Rpow, &[v])
+            let type_ = right.type_();
+            if power_in_python(type_) {
+                // Three-argument pow never calls __rpow__.
+                if ternary {
+                    ffi::not_implemented()
+                } else {
+                    call_special(value, Name::Rpow, &[left_operand])
+                }
             } else {
                 match number_methods(type_).and_then(|methods| methods.nb_power) {
-                    Some(slot) => slot(v, value, z),
+                    Some(slot) => slot(left_operand, value, z),
                     None => ffi::not_implemented(),
                 }
-            };
-            return finish(attempt, &[&right]);
+            }
+        };
+        if left.proxy.is_none() {
+            // Called for `x ** p` after x's own slot declined.
+            return finish(right_pow(v), &[&right]);
         }
-        Owned::from_new(ffi::not_implemented())
+        let value = left.value.as_ptr();
+        let type_ = left.type_();
+        let attempt = if power_in_python(type_) {
+            if ternary {
+                call_special(value, Name::Pow, &[w, z])
+            } else {
+                call_special(value, Name::Pow, &[w])
+            }
+        } else {
+            match number_methods(type_).and_then(|methods| methods.nb_power) {
+                Some(slot) => slot(value, w, z),
+                None => ffi::not_implemented(),
+            }
+        };
+        let result = finish(attempt, &[&left])?;
+        // A foreign right operand's method is the interpreter's to call.
+        let same_python_class = left.type_() == right.type_() && power_in_python(left.type_());
+        if !ffi::is_not_implemented(result.as_ptr()) || same_python_class || right.proxy.is_none() {
+            return Ok(result);
+        }
+        finish(right_pow(v), &[&right])
     }
 }
 
@@ -321,17 +480,25 @@ pub unsafe fn inplace_power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject
             if cfg!(Py_3_10) {
                 return Owned::from_new(ffi::not_implemented());
             }
-            return power(v, w, z, true);
+            // Python 3.9 tries only the in-place slots for `**=`, so the
+            // proxy performs the whole fallback, the right operand's
+            // reflected method included.
+            let result = power(v, w, z, true)?;
+            if ffi::is_not_implemented(result.as_ptr()) && as_proxy(w).is_none() {
+                return reflected_power_of_foreign(v, w, z);
+            }
+            return Ok(result);
         }
         let right = Operand::new(w, Some(POWER.reflected))?;
         let wrapped = left.value.as_ptr();
-        let (result, in_place) = if left.is_static() && right.is_static() {
+        let in_c = |type_: *mut PyTypeObject| value_type_base(type_) && !power_in_python(type_);
+        let (result, in_place) = if in_c(left.type_()) && in_c(right.type_()) {
             let result = finish(ffi::PyNumber_InPlacePower(wrapped, right.value.as_ptr(), z), &[&left, &right])?;
             let in_place = number_methods(ffi::type_of(wrapped)).and_then(|methods| methods.nb_inplace_power).is_some();
             (result, in_place)
         } else {
             let type_ = ffi::type_of(wrapped);
-            let attempt = if ffi::is_heap_type(type_) {
+            let attempt = if power_in_python(type_) {
                 call_special(wrapped, Name::Ipow, &[w])
             } else {
                 match number_methods(type_).and_then(|methods| methods.nb_inplace_power) {
@@ -349,7 +516,22 @@ pub unsafe fn inplace_power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject
         if in_place && result.as_ptr() == wrapped {
             return Ok(Owned::from_borrowed(v));
         }
+        if !cfg!(Py_3_10) && ffi::is_not_implemented(result.as_ptr()) && as_proxy(w).is_none() {
+            return reflected_power_of_foreign(v, w, z);
+        }
         Ok(result)
+    }
+}
+
+/// Python 3.9 tries only in-place slots for `**=`; this runs the right
+/// operand's power slot, which the interpreter would have tried for `**`.
+unsafe fn reflected_power_of_foreign(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: v and w are live; the slot receives the proxy, not its object.
+    unsafe {
+        match number_methods(ffi::type_of(w)).and_then(|methods| methods.nb_power) {
+            Some(slot) => Owned::from_new(slot(v, w, z)),
+            None => Owned::from_new(ffi::not_implemented()),
+        }
     }
 }
 
@@ -380,7 +562,9 @@ pub unsafe fn richcompare(v: *mut PyObject, w: *mut PyObject, operator: std::ffi
     unsafe {
         let left = Operand::new(v, Some(names))?;
         let right = Operand::new(w, Some(&COMPARISON_NAMES[swapped as usize]))?;
-        if left.is_static() && right.is_static() {
+        let (left_type, right_type) = (left.type_(), right.type_());
+        let in_c = |type_: *mut PyTypeObject| value_type_base(type_) && !comparison_in_python(type_);
+        if in_c(left_type) && in_c(right_type) {
             return finish(
                 ffi::PyObject_RichCompare(left.value.as_ptr(), right.value.as_ptr(), operator),
                 &[&left, &right],
@@ -388,25 +572,52 @@ pub unsafe fn richcompare(v: *mut PyObject, w: *mut PyObject, operator: std::ffi
         }
         // A type's own tp_richcompare never tries the reflected method (the
         // interpreter does that), so it is safe to call for any type.
-        if left.proxy.is_some() {
-            let value = left.value.as_ptr();
-            let attempt = match (*ffi::type_of(value)).tp_richcompare {
-                Some(compare) => compare(value, w, operator),
-                None => ffi::not_implemented(),
-            };
-            let result = finish(attempt, &[&left])?;
-            if !ffi::is_not_implemented(result.as_ptr()) || right.proxy.is_none() {
+        let compare_left = || match (*left_type).tp_richcompare {
+            Some(compare) => compare(left.value.as_ptr(), w, operator),
+            None => ffi::not_implemented(),
+        };
+        let compare_right = || match (*right_type).tp_richcompare {
+            Some(compare) => compare(right.value.as_ptr(), v, swapped),
+            None => ffi::not_implemented(),
+        };
+        if left.proxy.is_none() {
+            return finish(compare_right(), &[&right]);
+        }
+        let mut right_tried = false;
+        if overrides_reflected(right_type, left_type, COMPARISON_NAMES[swapped as usize][0]) {
+            right_tried = true;
+            let result = finish(compare_right(), &[&right])?;
+            if !ffi::is_not_implemented(result.as_ptr()) {
                 return Ok(result);
             }
         }
-        if right.proxy.is_some() {
-            let value = right.value.as_ptr();
-            let attempt = match (*ffi::type_of(value)).tp_richcompare {
-                Some(compare) => compare(value, v, swapped),
-                None => ffi::not_implemented(),
-            };
-            return finish(attempt, &[&right]);
+        let result = finish(compare_left(), &[&left])?;
+        if !ffi::is_not_implemented(result.as_ptr()) {
+            return Ok(result);
         }
-        Owned::from_new(ffi::not_implemented())
+        // A foreign right operand's method is the interpreter's to call.
+        if !right_tried && right.proxy.is_some() {
+            let result = finish(compare_right(), &[&right])?;
+            if !ffi::is_not_implemented(result.as_ptr()) {
+                return Ok(result);
+            }
+        }
+        if left.proxy.is_none() || right.proxy.is_none() {
+            return Ok(result);
+        }
+        // Both operands are proxies, so the interpreter's fallback would
+        // compare the proxies: decide here as it would for the objects.
+        match operator {
+            ffi::Py_EQ => Owned::from_new(ffi::PyBool_FromLong((left.value.as_ptr() == right.value.as_ptr()).into())),
+            ffi::Py_NE => Owned::from_new(ffi::PyBool_FromLong((left.value.as_ptr() != right.value.as_ptr()).into())),
+            _ => Err(crate::errors::type_error(&format!(
+                "'{}' not supported between instances of '{}' and '{}'",
+                COMPARISON_SYMBOLS[operator as usize],
+                crate::errors::type_name(left.value.as_ptr()),
+                crate::errors::type_name(right.value.as_ptr())
+            ))),
+        }
     }
 }
+
+const COMPARISON_SYMBOLS: [&str; 6] = ["<", "<=", "==", "!=", ">", ">="];

@@ -9,11 +9,11 @@ use crate::errors;
 use crate::ffi::{self, PyObject, Py_ssize_t};
 use crate::interface;
 use crate::layout::MxProxyObject;
-use crate::names::Name;
+use crate::names::{name, Name};
 use crate::operators::call_special;
 use crate::owned::{into_result, Fallible, Owned, PyErrSet};
 use crate::proxy::resolve;
-use crate::slots::{forwarded, not_implemented_as_type_error, open};
+use crate::slots::{forwarded, open};
 use crate::state::shared;
 
 type Arguments<'a> = &'a [*mut PyObject];
@@ -45,9 +45,36 @@ unsafe fn forward_special(object: *mut PyObject, method: Name, arguments: Argume
     unsafe {
         let (proxy, wrapped) = open(object, &[method])?;
         let result = call_special(wrapped.as_ptr(), method, arguments);
-        let result = not_implemented_as_type_error(result, method, &wrapped);
+        let result = missing_protocol(result, method, &wrapped);
         let result = forwarded(proxy, &wrapped, result)?;
         encapsulation::wrap_result(proxy, wrapped.as_ptr(), result)
+    }
+}
+
+/// Raise what the interpreter raises for a `with` or `async with` on an
+/// object without the method: AttributeError before Python 3.11,
+/// TypeError since. `call_special` returns NotImplemented for a missing
+/// method.
+unsafe fn missing_protocol(result: *mut PyObject, method: Name, wrapped: &Owned) -> *mut PyObject {
+    // SAFETY: result is a new reference or NULL.
+    unsafe {
+        if result.is_null() || !ffi::is_not_implemented(result) {
+            return result;
+        }
+        ffi::Py_DECREF(result);
+        if !cfg!(Py_3_11) {
+            ffi::PyErr_SetObject(ffi::PyExc_AttributeError, name(method));
+            return std::ptr::null_mut();
+        }
+        let protocol = match method {
+            Name::Aenter | Name::Aexit => "asynchronous context manager",
+            _ => "context manager",
+        };
+        errors::type_error(&format!(
+            "'{}' object does not support the {protocol} protocol",
+            errors::type_name(wrapped.as_ptr())
+        ));
+        std::ptr::null_mut()
     }
 }
 
@@ -89,7 +116,7 @@ fastcall_method!(exit, |object, args| expect_count("__exit__", args.len(), 3, 3)
 fastcall_method!(aenter, |object, args| expect_count("__aenter__", args.len(), 0, 0).and_then(|_| {
     let (proxy, wrapped) = open(object, &[Name::Aenter])?;
     let result = call_special(wrapped.as_ptr(), Name::Aenter, &[]);
-    let result = forwarded(proxy, &wrapped, not_implemented_as_type_error(result, Name::Aenter, &wrapped))?;
+    let result = forwarded(proxy, &wrapped, missing_protocol(result, Name::Aenter, &wrapped))?;
     encapsulation::await_through_proxy(proxy, wrapped.as_ptr(), result)
 }));
 fastcall_method!(aexit, |object, args| expect_count("__aexit__", args.len(), 3, 3)
@@ -102,16 +129,13 @@ fastcall_method!(floor, |object, args| expect_count("__floor__", args.len(), 0, 
     .and_then(|_| forward_builtin(object, Name::Floor, shared().math_floor, args)));
 fastcall_method!(ceil, |object, args| expect_count("__ceil__", args.len(), 0, 0)
     .and_then(|_| forward_builtin(object, Name::Ceil, shared().math_ceil, args)));
-fastcall_method!(complex, |object, args| expect_count("__complex__", args.len(), 0, 0)
-    .and_then(|_| forward_builtin(object, Name::Complex, shared().complex_type, args)));
+fastcall_method!(complex, |object, args| expect_count("__complex__", args.len(), 0, 0).and_then(|_| complex_number(object)));
 fastcall_method!(format, |object, args| expect_count("__format__", args.len(), 1, 1).and_then(|_| {
     let (proxy, wrapped) = open(object, &[Name::Format])?;
     forwarded(proxy, &wrapped, ffi::PyObject_Format(wrapped.as_ptr(), args[0]))
 }));
-fastcall_method!(bytes, |object, args| expect_count("__bytes__", args.len(), 0, 0).and_then(|_| {
-    let (proxy, wrapped) = open(object, &[Name::Bytes])?;
-    forwarded(proxy, &wrapped, ffi::PyObject_Bytes(wrapped.as_ptr()))
-}));
+fastcall_method!(bytes, |object, args| expect_count("__bytes__", args.len(), 0, 0)
+    .and_then(|_| forward_builtin(object, Name::Bytes, (&raw mut ffi::PyBytes_Type).cast(), args)));
 fastcall_method!(fspath, |object, args| expect_count("__fspath__", args.len(), 0, 0).and_then(|_| {
     let (proxy, wrapped) = open(object, &[Name::Fspath])?;
     forwarded(proxy, &wrapped, ffi::PyOS_FSPath(wrapped.as_ptr()))
@@ -122,6 +146,32 @@ fastcall_method!(dir, |object, args| expect_count("__dir__", args.len(), 0, 0).a
 fastcall_method!(reduce, |_object, _args| Err::<Owned, _>(errors::type_error(
     "cannot pickle or copy 'Proxy' object: a proxy never serialises the object it wraps"
 )));
+
+/// `complex(p)`: under `__complex__`, else, as Python does for an object
+/// without `__complex__`, from its float under `__float__` or its index
+/// under `__index__`.
+unsafe fn complex_number(object: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: object is a live proxy.
+    unsafe {
+        let proxy = object.cast::<MxProxyObject>();
+        let wrapped = resolve(proxy)?;
+        let complex_type = shared().complex_type;
+        if interface::grants_operation(proxy, &[Name::Complex])? {
+            return forwarded(proxy, &wrapped, ffi::PyObject_CallOneArg(complex_type, wrapped.as_ptr()));
+        }
+        let methods = (*ffi::type_of(wrapped.as_ptr())).tp_as_number;
+        let has_float = !methods.is_null() && (*methods).nb_float.is_some();
+        if interface::grants_operation(proxy, &[Name::Float])? && has_float {
+            let real = forwarded(proxy, &wrapped, ffi::PyNumber_Float(wrapped.as_ptr()))?;
+            return Owned::from_new(ffi::PyObject_CallOneArg(complex_type, real.as_ptr()));
+        }
+        if interface::grants_operation(proxy, &[Name::Index])? && crate::slots::has_index(wrapped.as_ptr()) {
+            let index = crate::slots::exact_index(proxy, &wrapped)?;
+            return Owned::from_new(ffi::PyObject_CallOneArg(complex_type, index.as_ptr()));
+        }
+        Err(errors::operation_denied(Name::Complex))
+    }
+}
 
 /// `reversed(p)`: the object's reverse iterator under `__reversed__`;
 /// without it, the items read backwards under `__len__` and `__getitem__`.
@@ -145,16 +195,18 @@ unsafe fn reversed_iterator(object: *mut PyObject) -> Fallible<Owned> {
         if length < 0 {
             return Err(encapsulation::failed(proxy, wrapped.as_ptr()));
         }
-        let items = Owned::from_new(ffi::PyList_New(0))?;
-        for index in (0..length).rev() {
-            let key = Owned::from_new(ffi::PyLong_FromSsize_t(index))?;
-            let item = forwarded(proxy, &wrapped, ffi::PyObject_GetItem(wrapped.as_ptr(), key.as_ptr()))?;
-            let item = encapsulation::wrap_result(proxy, wrapped.as_ptr(), item)?;
-            if ffi::PyList_Append(items.as_ptr(), item.as_ptr()) < 0 {
-                return Err(PyErrSet);
-            }
-        }
-        Owned::from_new(ffi::PyObject_GetIter(items.as_ptr()))
+        // Read the items lazily, last first, through the proxy's own
+        // `__getitem__`, which is a call-only proxy of the object's method.
+        let getitem = crate::proxy::get_attribute(proxy, name(Name::Getitem))?;
+        let indices = Owned::from_new(ffi::PyObject_CallFunction(
+            shared().builtin_range,
+            c"nnn".as_ptr(),
+            length - 1,
+            -1 as Py_ssize_t,
+            -1 as Py_ssize_t,
+        ))?;
+        let arguments = [getitem.as_ptr(), indices.as_ptr()];
+        Owned::from_new(ffi::PyObject_Vectorcall(shared().builtin_map, arguments.as_ptr(), 2, std::ptr::null_mut()))
     }
 }
 

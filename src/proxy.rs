@@ -207,16 +207,23 @@ pub unsafe fn new_strong(
 }
 
 /// A proxy granting `table` (a shared frozenset) around an object the
-/// module hands out on a restricted proxy's behalf: an iterator or a
-/// generator. It is restricted and looks up no hooks.
-pub unsafe fn new_restricted_wrapper(object: Owned, table: *mut PyObject) -> Fallible<Owned> {
-    // SAFETY: as in new_strong; table is one of the module's frozensets.
+/// module hands out on behalf of `origin`: an iterator, a generator, a
+/// coroutine. It is restricted, looks up no hooks, refuses writes, and
+/// hands back `origin` wherever a result is the origin's wrapped object
+/// (an iterator over a container that yields the container itself).
+/// With a NULL origin it only hides the object.
+pub unsafe fn new_restricted_wrapper(object: Owned, table: *mut PyObject, origin: *mut MxProxyObject) -> Fallible<Owned> {
+    // SAFETY: as in new_strong; table is one of the module's frozensets and
+    // origin a live proxy.
     unsafe {
         let proxy = allocate()?;
         let result = Owned::from_new(proxy.cast())?;
         (*proxy).object = object.into_raw();
         (*proxy).interface = ffi::Py_NewRef(table);
-        (*proxy).flags = FLAG_RESTRICTED;
+        (*proxy).flags = FLAG_RESTRICTED | FLAG_HAS_ORIGIN;
+        if !origin.is_null() {
+            (*proxy).link.strong_extra = ffi::Py_NewRef(origin.cast());
+        }
         Ok(result)
     }
 }
@@ -499,7 +506,9 @@ pub unsafe fn set_attribute(
             let exact = exact_name(attribute)?;
             return set_attribute(proxy, exact.as_ptr(), value);
         }
-        if is_proxy_name(attribute) {
+        // Proxies the module makes itself (call-only methods, iterators,
+        // generators) only hand things out; nothing is written through them.
+        if is_proxy_name(attribute) || (*proxy).flags & (FLAG_CALL_ONLY | FLAG_HAS_ORIGIN) != 0 {
             return Err(errors::write_denied(attribute));
         }
         let object = if (*proxy).flags & FLAG_UNBOUND_METHOD != 0 {

@@ -142,9 +142,6 @@ forwarding_table! {
     unary { nb_positive [Pos] => ffi::PyNumber_Positive }
     unary { nb_absolute [Abs] => ffi::PyNumber_Absolute }
     unary { nb_invert [Invert] => ffi::PyNumber_Invert }
-    unary { nb_int [Int, Long] => ffi::PyNumber_Long }
-    unary { nb_float [Float] => ffi::PyNumber_Float }
-    unary { nb_index [Index] => ffi::PyNumber_Index }
     unary { tp_str [Str] => ffi::PyObject_Str }
 
     binary_inplace { nb_add / nb_inplace_add [Add] [Radd] [Iadd] => ffi::PyNumber_Add, ffi::PyNumber_InPlaceAdd }
@@ -173,6 +170,9 @@ forwarding_table! {
     custom { nb_power "right" [Rpow] }
     custom { nb_inplace_power "inplace" [Ipow] }
     custom { nb_bool "self" [Bool, True_, Nonzero] }
+    custom { nb_int "self" [Int, Long] }
+    custom { nb_float "self" [Float] }
+    custom { nb_index "self" [Index] }
     custom { tp_call "self" [Call] }
     custom { tp_hash "self" [Hash] }
     custom { tp_richcompare "lt" [Lt, Cmp] }
@@ -248,7 +248,8 @@ unsafe fn forward_unary(
     // SAFETY: object is live.
     unsafe {
         let (proxy, wrapped) = open(object, names)?;
-        forwarded(proxy, &wrapped, forward(wrapped.as_ptr()))
+        let result = forwarded(proxy, &wrapped, forward(wrapped.as_ptr()))?;
+        encapsulation::hide_computed(proxy, result)
     }
 }
 
@@ -308,6 +309,77 @@ unsafe fn has_length(object: *mut PyObject) -> bool {
     }
 }
 
+/// `int(p)`: under `__int__` (or `__long__`), else, as Python does for an
+/// object without `__int__`, under `__index__`.
+pub unsafe extern "C" fn nb_int(object: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the interpreter passes a live proxy.
+    into_result(unsafe {
+        (|| {
+            let proxy = require_proxy(object)?;
+            let wrapped = resolve(proxy)?;
+            if interface::grants_operation(proxy, &[Name::Int, Name::Long])? {
+                return forwarded(proxy, &wrapped, ffi::PyNumber_Long(wrapped.as_ptr()));
+            }
+            if interface::grants_operation(proxy, &[Name::Index])? && has_index(wrapped.as_ptr()) {
+                return exact_index(proxy, &wrapped);
+            }
+            Err(errors::operation_denied(Name::Int))
+        })()
+    })
+}
+
+/// `float(p)`: under `__float__`, else under `__index__`.
+pub unsafe extern "C" fn nb_float(object: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the interpreter passes a live proxy.
+    into_result(unsafe {
+        (|| {
+            let proxy = require_proxy(object)?;
+            let wrapped = resolve(proxy)?;
+            if interface::grants_operation(proxy, &[Name::Float])? {
+                return forwarded(proxy, &wrapped, ffi::PyNumber_Float(wrapped.as_ptr()));
+            }
+            if interface::grants_operation(proxy, &[Name::Index])? && has_index(wrapped.as_ptr()) {
+                let index = exact_index(proxy, &wrapped)?;
+                return forwarded(proxy, &wrapped, ffi::PyNumber_Float(index.as_ptr()));
+            }
+            Err(errors::operation_denied(Name::Float))
+        })()
+    })
+}
+
+/// `operator.index(p)`, which must be an exact int.
+pub unsafe extern "C" fn nb_index(object: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the interpreter passes a live proxy.
+    into_result(unsafe {
+        (|| {
+            let (proxy, wrapped) = open(object, &[Name::Index])?;
+            exact_index(proxy, &wrapped)
+        })()
+    })
+}
+
+/// True if the object's type implements `__index__`.
+pub unsafe fn has_index(object: *mut PyObject) -> bool {
+    // SAFETY: object is live.
+    unsafe {
+        let methods = (*ffi::type_of(object)).tp_as_number;
+        !methods.is_null() && (*methods).nb_index.is_some()
+    }
+}
+
+/// `operator.index()` of the wrapped object as an exact int: a bool or
+/// another int subclass would make the interpreter warn about the proxy.
+pub unsafe fn exact_index(proxy: *mut MxProxyObject, wrapped: &Owned) -> Fallible<Owned> {
+    // SAFETY: wrapped is live.
+    unsafe {
+        let index = forwarded(proxy, wrapped, ffi::PyNumber_Index(wrapped.as_ptr()))?;
+        if ffi::PyLong_CheckExact(index.as_ptr()) != 0 {
+            return Ok(index);
+        }
+        forwarded(proxy, wrapped, ffi::PyNumber_Long(index.as_ptr()))
+    }
+}
+
 pub unsafe extern "C" fn tp_call(object: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
     // SAFETY: the interpreter passes a live proxy, a tuple and NULL or a
     // dict.
@@ -320,7 +392,7 @@ pub unsafe extern "C" fn tp_call(object: *mut PyObject, args: *mut PyObject, kwa
             }
             let (proxy, wrapped) = open(object, &[Name::Call])?;
             let result = forwarded(proxy, &wrapped, ffi::PyObject_Call(wrapped.as_ptr(), args, kwargs))?;
-            encapsulation::wrap_call_result(proxy, wrapped.as_ptr(), result)
+            encapsulation::wrap_result(proxy, wrapped.as_ptr(), result)
         })()
     })
 }
@@ -495,16 +567,15 @@ pub unsafe extern "C" fn am_await(object: *mut PyObject) -> *mut PyObject {
             let (proxy, wrapped) = open(object, &[Name::Await])?;
             let type_ = ffi::type_of(wrapped.as_ptr());
             let methods = (*type_).tp_as_async;
-            let iterator = match methods.as_ref().and_then(|methods| methods.am_await) {
-                Some(await_slot) => forwarded(proxy, &wrapped, await_slot(wrapped.as_ptr()))?,
-                None => {
-                    return Err(errors::type_error(&format!(
-                        "object {} can't be used in 'await' expression",
-                        errors::type_name(wrapped.as_ptr())
-                    )))
-                }
-            };
-            encapsulation::hide_iterator(proxy, wrapped.as_ptr(), iterator)
+            if methods.as_ref().and_then(|methods| methods.am_await).is_none() {
+                return Err(errors::type_error(&format!(
+                    "object {} can't be used in 'await' expression",
+                    errors::type_name(wrapped.as_ptr())
+                )));
+            }
+            // Awaiting goes through a coroutine that hands back the proxy
+            // where the awaited result is the object itself.
+            encapsulation::await_iterator(proxy, wrapped.as_ptr())
         })()
     })
 }
@@ -516,7 +587,7 @@ pub unsafe extern "C" fn am_aiter(object: *mut PyObject) -> *mut PyObject {
             let (proxy, wrapped) = open(object, &[Name::Aiter])?;
             let result = operators::call_special(wrapped.as_ptr(), Name::Aiter, &[]);
             let result = forwarded(proxy, &wrapped, not_implemented_as_type_error(result, Name::Aiter, &wrapped))?;
-            encapsulation::wrap_result(proxy, wrapped.as_ptr(), result)
+            encapsulation::hide_async_iterator(proxy, wrapped.as_ptr(), result)
         })()
     })
 }

@@ -58,6 +58,8 @@ pub struct Shared {
     /// Built-in callables that some protocols forward to.
     pub builtin_round: *mut PyObject,
     pub builtin_reversed: *mut PyObject,
+    pub builtin_range: *mut PyObject,
+    pub builtin_map: *mut PyObject,
     pub math_trunc: *mut PyObject,
     pub math_floor: *mut PyObject,
     pub math_ceil: *mut PyObject,
@@ -68,6 +70,11 @@ pub struct Shared {
     /// `async def (awaitable, wrapped, proxy)`: awaits and returns the
     /// result, with `wrapped` replaced by `proxy`.
     pub awaited_through_proxy: *mut PyObject,
+    /// A class that defines every operator in Python: its slots are
+    /// CPython's trampolines to Python methods, for recognising such types.
+    pub python_methods_type: *mut PyTypeObject,
+    /// `BaseExceptionGroup` on Python 3.11 and later, else NULL.
+    pub exception_group_type: *mut PyObject,
     pub keep_tracebacks: bool,
 }
 
@@ -83,6 +90,8 @@ pub static SHARED: GilCell<Shared> = GilCell::new(Shared {
     async_generator_interface: std::ptr::null_mut(),
     builtin_round: std::ptr::null_mut(),
     builtin_reversed: std::ptr::null_mut(),
+    builtin_range: std::ptr::null_mut(),
+    builtin_map: std::ptr::null_mut(),
     math_trunc: std::ptr::null_mut(),
     math_floor: std::ptr::null_mut(),
     math_ceil: std::ptr::null_mut(),
@@ -90,6 +99,8 @@ pub static SHARED: GilCell<Shared> = GilCell::new(Shared {
     coroutine_wrapper_type: std::ptr::null_mut(),
     method_wrapper_type: std::ptr::null_mut(),
     awaited_through_proxy: std::ptr::null_mut(),
+    python_methods_type: std::ptr::null_mut(),
+    exception_group_type: std::ptr::null_mut(),
     keep_tracebacks: false,
 });
 

@@ -70,6 +70,9 @@ struct Registry {
     index: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
     /// Stored in every weak proxy's flags; a proxy from an older
     /// generation is defunct.
+    // NOTE: only the low 16 bits are stored, so a native weak proxy that
+    // lives through 65,536 calls of finalizeweakrefs() and initweakrefs()
+    // and was never used in between would look current again.
     generation: c_uint,
     finalized: bool,
 }
@@ -127,19 +130,14 @@ pub unsafe fn create_weak(arguments: &Arguments) -> Fallible<Owned> {
     // SAFETY: arguments are live borrowed objects or NULL; the proxy's
     // fields are set before it can be observed.
     unsafe {
-        let (finalized, generation) = {
-            let registry = REGISTRY.get();
-            (registry.finalized, registry.generation)
-        };
-        if finalized {
-            return Err(errors::internal_error(
-                "the weak-reference registry is finalized; call initweakrefs() to start a new one",
-            ));
-        }
+        require_registry()?;
         let interface = interface::build(arguments.interface)?;
         let object = arguments.object;
         let proxy = proxy::allocate()?;
         let result = Owned::from_new(proxy.cast())?;
+        // Building the interface and allocating can run Python code that
+        // finalizes or restarts the registry, so its state is read now.
+        let generation = require_registry()?;
         (*proxy).is_weak = 1;
         (*proxy).flags = generation << GENERATION_SHIFT;
         if let Some(interface) = interface {
@@ -201,6 +199,18 @@ unsafe fn keep_recent_reference(reference: *mut PyObject) {
     }
 }
 
+/// The registry's generation, or InternalError once it is finalized.
+unsafe fn require_registry() -> Fallible<c_uint> {
+    // SAFETY: GIL held.
+    let registry = unsafe { REGISTRY.get() };
+    if registry.finalized {
+        return Err(errors::internal_error(
+            "the weak-reference registry is finalized; call initweakrefs() to start a new one",
+        ));
+    }
+    Ok(registry.generation)
+}
+
 /// Put a new universal weak proxy into the registry.
 unsafe fn register(proxy: *mut MxProxyObject, object: *mut PyObject) {
     // SAFETY: GIL held; no Python code runs while the registry is borrowed.
@@ -252,7 +262,7 @@ pub unsafe fn is_defunct(proxy: *mut MxProxyObject, release_phantom: bool) -> bo
             return true;
         }
         if flags & FLAG_WEAK_NATIVE != 0 {
-            return (*object.cast::<ffi::WeakReferenceHead>()).wr_object == ffi::Py_None();
+            return referent(object).is_none();
         }
         if ffi::reference_count(object) == 1 {
             if release_phantom {
@@ -261,6 +271,20 @@ pub unsafe fn is_defunct(proxy: *mut MxProxyObject, release_phantom: bool) -> bo
             return true;
         }
         false
+    }
+}
+
+/// The object a `weakref.ref` refers to, or None once it is gone. An object
+/// whose deallocation CPython has put off (its "trashcan" does that for
+/// long chains) still sits in the reference with a count of zero, and
+/// counts as gone.
+#[inline(always)]
+unsafe fn referent(reference: *mut PyObject) -> Option<*mut PyObject> {
+    // SAFETY: reference is a live weakref.ref; its referent is Py_None or
+    // an object whose memory is valid until the reference is cleared.
+    unsafe {
+        let object = (*reference.cast::<ffi::WeakReferenceHead>()).wr_object;
+        (object != ffi::Py_None() && ffi::reference_count(object) > 0).then_some(object)
     }
 }
 
@@ -278,11 +302,10 @@ pub unsafe fn resolve(proxy: *mut MxProxyObject) -> Fallible<Owned> {
             return Err(errors::lost_reference());
         }
         if flags & FLAG_WEAK_NATIVE != 0 {
-            let referent = (*object.cast::<ffi::WeakReferenceHead>()).wr_object;
-            if referent == ffi::Py_None() {
-                return Err(errors::lost_reference());
-            }
-            return Ok(Owned::from_borrowed(referent));
+            return match referent(object) {
+                Some(live) => Ok(Owned::from_borrowed(live)),
+                None => Err(errors::lost_reference()),
+            };
         }
         if ffi::reference_count(object) == 1 {
             release(object);
