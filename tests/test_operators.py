@@ -317,15 +317,6 @@ def test_builtin_result_type_kept(function, left, right, placement):
 # Python 3.10 on, decimal.Decimal from 3.13 on. Their methods accept only
 # their own type, so they fail when handed the proxy on the other side.
 
-HEAP_TYPE_FLAG = 1 << 9
-
-
-def is_heap_type(cls):
-    return bool(cls.__flags__ & HEAP_TYPE_FLAG)
-
-
-HEAP_C_TYPE_REASON = "a C type created as a heap type receives the other operand's proxy, which its methods reject"
-
 ONE_PROXY_PLACEMENTS = ["left", "right", "weak-left", "weak-right"]
 
 
@@ -337,12 +328,10 @@ def test_decimal_one_proxy(function, placement):
     assert function(proxied_left, proxied_right) == function(left, right)
 
 
-@pytest.mark.xfail(is_heap_type(Decimal), strict=True, reason=HEAP_C_TYPE_REASON)
 def test_decimal_proxies_both_sides():
     assert Proxy(Decimal("7.5")) + Proxy(Decimal("2")) == Decimal("9.5")
 
 
-@pytest.mark.xfail(is_heap_type(Decimal), strict=True, reason=HEAP_C_TYPE_REASON)
 def test_decimal_proxies_compare_equal():
     assert (Proxy(Decimal("1")) == Proxy(Decimal("1"))) is True
 
@@ -910,17 +899,7 @@ FOREIGN_FORMS = (
 )
 
 
-# Python 3.9 never tries the right operand's __rpow__ for `**=` on an
-# object with an in-place power slot, so the proxy must do it there.
-IPOW_FOREIGN_XFAIL = pytest.mark.xfail(
-    sys.version_info < (3, 10),
-    strict=True,
-    reason="on Python 3.9, p **= x never calls x.__rpow__",
-)
-FOREIGN_FORM_PARAMS = [
-    pytest.param(form, id=name, marks=[IPOW_FOREIGN_XFAIL] if name == "pow-inplace" else [])
-    for name, form in FOREIGN_FORMS
-]
+FOREIGN_FORM_PARAMS = [pytest.param(form, id=name) for name, form in FOREIGN_FORMS]
 
 
 def run_with_foreign(form, subject):
@@ -967,7 +946,8 @@ def test_foreign_operand_never_wrapped():
     assert not any(argument is target for argument in received)
 
 
-@IPOW_FOREIGN_XFAIL
+# Python 3.9 never tries the right operand's __rpow__ for `**=` on an
+# object with an in-place power slot, so the proxy does it there.
 def test_ipow_foreign_reflected_runs():
     class Reflecting:
         def __rpow__(self, other):

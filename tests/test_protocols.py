@@ -1151,11 +1151,6 @@ def test_index_used_by_hex():
     assert hex(Proxy(255, ("__index__",))) == "0xff"
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 10),
-    strict=True,
-    reason="on Python 3.9 the proxy's __index__ returns the bool itself, so operator.index() warns",
-)
 def test_index_of_bool_no_warning():
     # operator.index() warns when __index__ returns an int subclass. A bare
     # bool does not warn, and neither should its proxy.
@@ -1263,11 +1258,6 @@ def test_unsupported_weak_same_exception(operation, target):
     assert raised_type(operation, WeakProxy(target)) is raised_type(operation, target)
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    strict=True,
-    reason="on Python 3.9 and 3.10 the proxy raises TypeError where the bare object raises AttributeError",
-)
 @pytest.mark.parametrize(
     "operation,target", [case[1:] for case in UNSUPPORTED_CONTEXT], ids=[case[0] for case in UNSUPPORTED_CONTEXT]
 )
