@@ -525,13 +525,24 @@ pub unsafe fn inplace_power(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject
 
 /// Python 3.9 tries only in-place slots for `**=`; this runs the right
 /// operand's power slot, which the interpreter would have tried for `**`.
+/// If that declines too, it raises the TypeError itself: returning
+/// NotImplemented would make 3.9 try the right operand's in-place slot,
+/// which for a Python class calls this proxy's `__ipow__` again.
 unsafe fn reflected_power_of_foreign(v: *mut PyObject, w: *mut PyObject, z: *mut PyObject) -> Fallible<Owned> {
     // SAFETY: v and w are live; the slot receives the proxy, not its object.
     unsafe {
-        match number_methods(ffi::type_of(w)).and_then(|methods| methods.nb_power) {
-            Some(slot) => Owned::from_new(slot(v, w, z)),
-            None => Owned::from_new(ffi::not_implemented()),
+        let result = match number_methods(ffi::type_of(w)).and_then(|methods| methods.nb_power) {
+            Some(slot) => Owned::from_new(slot(v, w, z))?,
+            None => Owned::from_new(ffi::not_implemented())?,
+        };
+        if !ffi::is_not_implemented(result.as_ptr()) {
+            return Ok(result);
         }
+        Err(crate::errors::type_error(&format!(
+            "unsupported operand type(s) for ** or pow(): '{}' and '{}'",
+            crate::errors::type_name(v),
+            crate::errors::type_name(w)
+        )))
     }
 }
 
