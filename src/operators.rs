@@ -80,9 +80,13 @@ impl Operand {
 /// built-in containers. Other C types may forward (`weakref.proxy`,
 /// `types.MappingProxyType`, this module's own proxies), so they never
 /// receive a wrapped object.
+#[inline(always)]
 unsafe fn value_type_base(type_: *mut PyTypeObject) -> bool {
     // SAFETY: type_ and its bases are live type objects.
     unsafe {
+        if is_builtin_value_type(type_) {
+            return true;
+        }
         // Classes written in Python share CPython's generic deallocator;
         // look through them to the C type they build on.
         let python_class_dealloc = (*shared().python_methods_type).tp_dealloc.map(|function| function as usize);
@@ -93,7 +97,7 @@ unsafe fn value_type_base(type_: *mut PyTypeObject) -> bool {
                 return false;
             }
         }
-        VALUE_TYPES.iter().any(|value_type| std::ptr::eq(base, value_type())) || is_standard_value_type(base)
+        is_builtin_value_type(base) || is_standard_value_type(base)
     }
 }
 
@@ -115,25 +119,29 @@ unsafe fn is_standard_value_type(type_: *mut PyTypeObject) -> bool {
     )
 }
 
-const VALUE_TYPES: [fn() -> *mut PyTypeObject; 16] = [
-    || &raw mut ffi::PyBaseObject_Type,
-    || &raw mut ffi::PyLong_Type,
-    || &raw mut ffi::PyBool_Type,
-    || &raw mut ffi::PyFloat_Type,
-    || &raw mut ffi::PyComplex_Type,
-    || &raw mut ffi::PyUnicode_Type,
-    || &raw mut ffi::PyBytes_Type,
-    || &raw mut ffi::PyByteArray_Type,
-    || &raw mut ffi::PyList_Type,
-    || &raw mut ffi::PyTuple_Type,
-    || &raw mut ffi::PyDict_Type,
-    || &raw mut ffi::PySet_Type,
-    || &raw mut ffi::PyFrozenSet_Type,
-    || &raw mut ffi::PyRange_Type,
-    || &raw mut ffi::PySlice_Type,
-    // SAFETY: None is a live singleton.
-    || unsafe { ffi::type_of(ffi::Py_None()) },
-];
+/// True for the built-in value types themselves.
+#[inline(always)]
+fn is_builtin_value_type(type_: *mut PyTypeObject) -> bool {
+    // SAFETY: only the addresses of the static type objects are taken.
+    unsafe {
+        std::ptr::eq(type_, &raw mut ffi::PyLong_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyFloat_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyUnicode_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyList_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyTuple_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyDict_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyBool_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyBytes_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PySet_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyFrozenSet_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyComplex_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyByteArray_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyRange_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PySlice_Type)
+            || std::ptr::eq(type_, &raw mut ffi::PyBaseObject_Type)
+            || std::ptr::eq(type_, ffi::type_of(ffi::Py_None()))
+    }
+}
 
 /// True if `type_` implements a number slot in Python: a class whose slot
 /// is CPython's trampoline to a special method written in Python. Such
@@ -295,6 +303,9 @@ unsafe fn right_method(left: *mut PyObject, value: *mut PyObject, operation: &Bi
 pub unsafe fn binary(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOperation, gate_left: bool) -> Fallible<Owned> {
     // SAFETY: v and w are live operands passed by the interpreter.
     unsafe {
+        if let Some(result) = value_fast_path(v, w, if gate_left { operation.plain } else { &[] }, operation.number) {
+            return result;
+        }
         let left = Operand::new(v, gate_left.then_some(operation.plain))?;
         let right = Operand::new(w, Some(operation.reflected))?;
         let (left_type, right_type) = (left.type_(), right.type_());
@@ -321,6 +332,54 @@ pub unsafe fn binary(v: *mut PyObject, w: *mut PyObject, operation: &BinaryOpera
             return Ok(result);
         }
         finish(right_method(v, right.value.as_ptr(), operation), &[&right])
+    }
+}
+
+/// The common case, `p OP x` with a strong proxy of a built-in value and a
+/// built-in value on the right, without the general machinery: the same
+/// gate, one `PyNumber_*` call, and the same result handling. None when
+/// the operands do not fit.
+#[inline(always)]
+unsafe fn value_fast_path(
+    v: *mut PyObject,
+    w: *mut PyObject,
+    gate: &[Name],
+    number: unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject,
+) -> Option<Fallible<Owned>> {
+    // SAFETY: see value_fast_path_with.
+    unsafe { value_fast_path_with(v, w, gate, |a, b| number(a, b)) }
+}
+
+#[inline(always)]
+unsafe fn value_fast_path_with(
+    v: *mut PyObject,
+    w: *mut PyObject,
+    gate: &[Name],
+    operation: impl Fn(*mut PyObject, *mut PyObject) -> *mut PyObject,
+) -> Option<Fallible<Owned>> {
+    // SAFETY: v and w are live; a strong proxy's object is live while the
+    // proxy is, and a reference is held across the call.
+    unsafe {
+        let proxy = as_proxy(v)?;
+        let object = (*proxy).object;
+        if (*proxy).flags & crate::layout::FLAG_WEAK != 0
+            || object.is_null()
+            || !is_builtin_value_type(ffi::type_of(object))
+            || !is_builtin_value_type(ffi::type_of(w))
+        {
+            return None;
+        }
+        Some((|| {
+            if !gate.is_empty() {
+                interface::require_operation(proxy, gate)?;
+            }
+            let object = Owned::from_borrowed(object);
+            let result = match Owned::from_new(operation(object.as_ptr(), w)) {
+                Ok(result) => result,
+                Err(PyErrSet) => return Err(encapsulation::failed(proxy, object.as_ptr())),
+            };
+            encapsulation::hide_computed(proxy, result)
+        })())
     }
 }
 
@@ -571,6 +630,10 @@ pub unsafe fn richcompare(v: *mut PyObject, w: *mut PyObject, operator: std::ffi
     let swapped = SWAPPED[operator as usize];
     // SAFETY: v and w are live operands.
     unsafe {
+        let compare = |a: *mut PyObject, b: *mut PyObject| ffi::PyObject_RichCompare(a, b, operator);
+        if let Some(result) = value_fast_path_with(v, w, names, compare) {
+            return result;
+        }
         let left = Operand::new(v, Some(names))?;
         let right = Operand::new(w, Some(&COMPARISON_NAMES[swapped as usize]))?;
         let (left_type, right_type) = (left.type_(), right.type_());
