@@ -11,10 +11,8 @@ from setuptools_rust import Binding, RustExtension
 setup(
     package_dir={"": "src"},
     packages=["mx.Proxy", "mx.Proxy.mxProxy"],
-    package_data={
-        "mx.Proxy": ["py.typed", "*.pyi"],
-        "mx.Proxy.mxProxy": ["*.pyi", "*.h"],
-    },
+    package_data={"mx.Proxy": ["py.typed", "*.pyi"]},
+    headers=["include/mxProxy.h"],
     rust_extensions=[
         RustExtension(
             "mx.Proxy.mxProxy.mxProxy",

@@ -55,12 +55,12 @@ pub unsafe fn wrap_result(proxy: *mut MxProxyObject, wrapped: *mut PyObject, res
 
 /// The proxy, up the chain of origins of `proxy` (a method read from an
 /// iterator read from a container...), whose wrapped object is `candidate`.
-unsafe fn origin_holding(proxy: *mut MxProxyObject, candidate: *mut PyObject) -> Option<*mut MxProxyObject> {
+pub unsafe fn origin_holding(proxy: *mut MxProxyObject, candidate: *mut PyObject) -> Option<*mut MxProxyObject> {
     // SAFETY: every origin is a live proxy, kept alive by the one below it;
     // chains are short, and the walk is bounded anyway.
     unsafe {
         let mut current = proxy;
-        for _ in 0..8 {
+        for _ in 0..64 {
             let origin = origin_of(current);
             if origin == current {
                 return None;
@@ -188,7 +188,11 @@ pub unsafe fn hide_frames(result: Owned, origin: *mut MxProxyObject) -> Fallible
         let type_ = ffi::type_of(object);
         let table = if type_ == &raw mut ffi::PyGen_Type {
             shared.generator_interface
-        } else if type_ == &raw mut ffi::PyCoro_Type || type_ == shared.coroutine_wrapper_type {
+        } else if type_ == &raw mut ffi::PyCoro_Type
+            || type_ == shared.coroutine_wrapper_type
+            || type_ == shared.async_generator_asend_type
+            || type_ == shared.async_generator_athrow_type
+        {
             shared.coroutine_interface
         } else if type_ == &raw mut ffi::PyAsyncGen_Type {
             shared.async_generator_interface

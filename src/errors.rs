@@ -123,21 +123,21 @@ pub unsafe fn clean_pending_exception(proxy: *mut PyObject, wrapped: *mut PyObje
 /// exception is visited once.
 unsafe fn clean_chain(exception: *mut PyObject, strip: bool, proxy: *mut PyObject, wrapped: *mut PyObject) {
     let mut pending: Vec<Owned> = Vec::new();
-    let mut visited: Vec<*mut PyObject> = Vec::new();
+    let mut visited: std::collections::HashSet<*mut PyObject> = std::collections::HashSet::new();
     // SAFETY: exception is a live exception instance.
     pending.push(unsafe { Owned::from_borrowed(exception) });
     while let Some(current) = pending.pop() {
-        if visited.contains(&current.as_ptr()) {
+        if !visited.insert(current.as_ptr()) {
             continue;
         }
-        visited.push(current.as_ptr());
         // SAFETY: current is a live exception; the getters return new
         // references or NULL without setting an error.
         unsafe {
             if strip {
                 ffi::PyException_SetTraceback(current.as_ptr(), ffi::Py_None());
             }
-            replace_attribute_error_object(current.as_ptr(), proxy, wrapped);
+            replace_attribute_error_object(current.as_ptr(), proxy, wrapped, strip);
+            replace_stop_iteration_value(current.as_ptr(), proxy, wrapped);
             for linked in [
                 ffi::PyException_GetCause(current.as_ptr()),
                 ffi::PyException_GetContext(current.as_ptr()),
@@ -177,8 +177,10 @@ unsafe fn push_group_members(exception: *mut PyObject, pending: &mut Vec<Owned>)
 }
 
 /// Since Python 3.10 an AttributeError records the object that lacked the
-/// attribute in `.obj`; never let that be the wrapped object.
-unsafe fn replace_attribute_error_object(exception: *mut PyObject, proxy: *mut PyObject, wrapped: *mut PyObject) {
+/// attribute in `.obj`: the wrapped object becomes the proxy, and for a
+/// restricted proxy any other object (one the wrapped object's code held)
+/// becomes None.
+unsafe fn replace_attribute_error_object(exception: *mut PyObject, proxy: *mut PyObject, wrapped: *mut PyObject, restricted: bool) {
     if wrapped.is_null() {
         return;
     }
@@ -194,10 +196,49 @@ unsafe fn replace_attribute_error_object(exception: *mut PyObject, proxy: *mut P
             ffi::PyErr_Clear();
             return;
         }
-        if recorded == wrapped && ffi::PyObject_SetAttr(exception, name(Name::Obj), proxy) < 0 {
+        let replacement = if recorded == wrapped {
+            proxy
+        } else if restricted && recorded != proxy && recorded != ffi::Py_None() {
+            ffi::Py_None()
+        } else {
+            std::ptr::null_mut()
+        };
+        if !replacement.is_null() && ffi::PyObject_SetAttr(exception, name(Name::Obj), replacement) < 0 {
             ffi::PyErr_Clear();
         }
         ffi::Py_DECREF(recorded);
+    }
+}
+
+/// A generator or coroutine that returns `self` ends with StopIteration
+/// carrying the object as its value: hand the proxy out instead.
+unsafe fn replace_stop_iteration_value(exception: *mut PyObject, proxy: *mut PyObject, wrapped: *mut PyObject) {
+    // SAFETY: as for replace_attribute_error_object.
+    unsafe {
+        if wrapped.is_null() || ffi::PyObject_TypeCheck(exception, ffi::PyExc_StopIteration.cast()) == 0 {
+            return;
+        }
+        let value = ffi::PyObject_GetAttr(exception, name(Name::Value));
+        if value.is_null() {
+            ffi::PyErr_Clear();
+            return;
+        }
+        let owner = if value == wrapped {
+            proxy
+        } else {
+            crate::encapsulation::origin_holding(proxy.cast(), value).map_or(std::ptr::null_mut(), |owner| owner.cast())
+        };
+        if !owner.is_null() {
+            let arguments = ffi::PyTuple_Pack(1, owner);
+            if arguments.is_null()
+                || ffi::PyObject_SetAttr(exception, name(Name::Value), owner) < 0
+                || ffi::PyObject_SetAttr(exception, name(Name::Args), arguments) < 0
+            {
+                ffi::PyErr_Clear();
+            }
+            ffi::Py_XDECREF(arguments);
+        }
+        ffi::Py_DECREF(value);
     }
 }
 

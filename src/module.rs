@@ -265,15 +265,13 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         )?;
         shared.access_error = access_error;
         shared.call_only_interface = frozenset_of(&[Name::Call])?;
-        // `__class__` lets isinstance() checks against the abstract base
-        // classes (asyncio's coroutine test among them) see a built-in type.
-        shared.iterator_interface = frozenset_of(&[Name::Class, Name::Iter, Name::Next, Name::LengthHint])?;
-        shared.generator_interface =
-            frozenset_of(&[Name::Class, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
+        // `__class__` is answered separately (see proxy::get_attribute).
+        shared.iterator_interface = frozenset_of(&[Name::Iter, Name::Next, Name::LengthHint])?;
+        shared.generator_interface = frozenset_of(&[Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
         shared.coroutine_interface =
-            frozenset_of(&[Name::Class, Name::Await, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
+            frozenset_of(&[Name::Await, Name::Iter, Name::Next, Name::Send, Name::Throw, Name::Close])?;
         shared.async_generator_interface =
-            frozenset_of(&[Name::Class, Name::Aiter, Name::Anext, Name::Asend, Name::Athrow, Name::Aclose])?;
+            frozenset_of(&[Name::Aiter, Name::Anext, Name::Asend, Name::Athrow, Name::Aclose])?;
         shared.builtin_round = attribute_of(c"builtins", c"round")?;
         shared.builtin_reversed = attribute_of(c"builtins", c"reversed")?;
         shared.builtin_range = attribute_of(c"builtins", c"range")?;
@@ -286,6 +284,9 @@ It is also a TypeError, so Python's own probes treat the operation as unsupporte
         shared.method_wrapper_type = method_wrapper_type()?;
         shared.awaited_through_proxy = awaited_through_proxy()?;
         shared.python_methods_type = python_methods_type()?;
+        let (asend_type, athrow_type) = async_generator_awaitable_types()?;
+        shared.async_generator_asend_type = asend_type;
+        shared.async_generator_athrow_type = athrow_type;
         if cfg!(Py_3_11) {
             shared.exception_group_type = attribute_of(c"builtins", c"BaseExceptionGroup")?;
         }
@@ -333,6 +334,23 @@ unsafe fn awaited_through_proxy() -> Fallible<*mut PyObject> {
             c"async def result(awaitable, wrapped, proxy, origin_object, origin):\n    value = await awaitable\n    if value is wrapped:\n        return proxy\n    if value is origin_object:\n        return origin\n    return value\n",
         )?;
         Ok(found.into_raw())
+    }
+}
+
+/// The types of the awaitables an async generator's `asend()` and
+/// `athrow()` return.
+unsafe fn async_generator_awaitable_types() -> Fallible<(*mut ffi::PyTypeObject, *mut ffi::PyTypeObject)> {
+    // SAFETY: evaluates constant source.
+    unsafe {
+        let found = evaluate(
+            c"async def probe():\n    yield\ngenerator = probe()\nsend = generator.asend(None)\nthrow = generator.athrow(ValueError)\nresult = (type(send), type(throw))\nsend.close()\nthrow.close()\n",
+        )?;
+        let send = ffi::PyTuple_GetItem(found.as_ptr(), 0);
+        let throw = ffi::PyTuple_GetItem(found.as_ptr(), 1);
+        if send.is_null() || throw.is_null() {
+            return Err(PyErrSet);
+        }
+        Ok((ffi::Py_NewRef(send).cast(), ffi::Py_NewRef(throw).cast()))
     }
 }
 

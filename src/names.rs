@@ -142,6 +142,8 @@ interned_names! {
     DunderName = c"__name__",
     Class = c"__class__",
     Exceptions = c"exceptions",
+    Value = c"value",
+    Args = c"args",
     ProxyPrefix = c"proxy_",
     Verbose = c"verbose",
     Debug = c"debug",

@@ -438,6 +438,9 @@ pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject)
             }
         }
         let flags = (*proxy).flags;
+        if flags & FLAG_HAS_ORIGIN != 0 && attribute == name(Name::Class) {
+            return class_of_hidden_object(proxy, attribute);
+        }
         if flags & (FLAG_WEAK | FLAG_UNBOUND_METHOD) == 0 && (*proxy).public_getattr.is_null() {
             return get_strong_attribute(proxy, attribute);
         }
@@ -463,6 +466,23 @@ pub unsafe fn get_attribute(proxy: *mut MxProxyObject, attribute: *mut PyObject)
             Ok(value) => encapsulation::wrap_result(proxy, object.as_ptr(), value),
             Err(PyErrSet) => Err(encapsulation::failed(proxy, object.as_ptr())),
         }
+    }
+}
+
+/// `__class__` of a proxy the module made around an iterator, generator or
+/// coroutine: the type when it is a built-in one, so isinstance() checks
+/// against the abstract base classes (asyncio's coroutine test among them)
+/// work; denied for a class written in Python, whose methods and globals
+/// would lead back to trusted code.
+unsafe fn class_of_hidden_object(proxy: *mut MxProxyObject, attribute: *mut PyObject) -> Fallible<Owned> {
+    // SAFETY: proxy is a live module-made proxy.
+    unsafe {
+        let object = resolve(proxy)?;
+        let type_ = ffi::type_of(object.as_ptr());
+        if ffi::is_heap_type(type_) {
+            return Err(errors::read_denied(attribute));
+        }
+        Ok(Owned::from_borrowed(type_.cast()))
     }
 }
 

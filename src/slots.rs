@@ -15,7 +15,7 @@ use crate::errors;
 use crate::ffi::{self, PyObject};
 use crate::interface;
 use crate::layout::{MxProxyObject, FLAG_UNBOUND_METHOD};
-use crate::names::Name;
+use crate::names::{name, Name};
 use crate::operators::{self, BinaryOperation};
 use crate::owned::{into_result, into_status, Fallible, Owned, PyErrSet};
 use crate::proxy::{as_proxy, resolve, Wrapped};
@@ -541,6 +541,16 @@ pub unsafe extern "C" fn tp_iternext(object: *mut PyObject) -> *mut PyObject {
     unsafe {
         let result = (|| -> Fallible<*mut PyObject> {
             let (proxy, wrapped) = open(object, &[Name::Next])?;
+            if ffi::PyCoro_CheckExact(wrapped.as_ptr()) != 0 {
+                // A coroutine hidden behind a proxy is driven like its
+                // `__await__` iterator: next() sends None. asyncio's tasks
+                // step it this way.
+                let item = ffi::PyObject_CallMethodOneArg(wrapped.as_ptr(), name(Name::Send), ffi::Py_None());
+                if item.is_null() {
+                    return Err(encapsulation::failed(proxy, wrapped.as_ptr()));
+                }
+                return Ok(encapsulation::wrap_result(proxy, wrapped.as_ptr(), Owned::from_new(item)?)?.into_raw());
+            }
             let Some(next) = (*ffi::type_of(wrapped.as_ptr())).tp_iternext else {
                 return Err(errors::type_error(&format!(
                     "'{}' object is not an iterator",

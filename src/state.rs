@@ -75,6 +75,9 @@ pub struct Shared {
     pub python_methods_type: *mut PyTypeObject,
     /// `BaseExceptionGroup` on Python 3.11 and later, else NULL.
     pub exception_group_type: *mut PyObject,
+    /// The awaitables of async generators' `asend()` and `athrow()`.
+    pub async_generator_asend_type: *mut PyTypeObject,
+    pub async_generator_athrow_type: *mut PyTypeObject,
     pub keep_tracebacks: bool,
 }
 
@@ -101,6 +104,8 @@ pub static SHARED: GilCell<Shared> = GilCell::new(Shared {
     awaited_through_proxy: std::ptr::null_mut(),
     python_methods_type: std::ptr::null_mut(),
     exception_group_type: std::ptr::null_mut(),
+    async_generator_asend_type: std::ptr::null_mut(),
+    async_generator_athrow_type: std::ptr::null_mut(),
     keep_tracebacks: false,
 });
 
