@@ -34,6 +34,10 @@ mod state;
 mod weak;
 
 /// The module's entry point, called by the import system.
+///
+/// # Safety
+///
+/// Called only by CPython's import machinery, with the GIL held.
 #[no_mangle]
 pub unsafe extern "C" fn PyInit_mxProxy() -> *mut ffi::PyObject {
     // SAFETY: the import system calls this with the GIL held.

@@ -139,7 +139,7 @@ interned_names! {
     Aclose = c"aclose",
 
     Obj = c"obj",
-    DunderName = c"__name__",
+    NameAttribute = c"__name__",
     Class = c"__class__",
     Exceptions = c"exceptions",
     Value = c"value",
