@@ -130,7 +130,7 @@ unsafe fn item_name(item: *mut PyObject) -> Fallible<Owned> {
             return Owned::from_new(ffi::PyUnicode_FromObject(item));
         }
         let mut found: *mut PyObject = std::ptr::null_mut();
-        if ffi::compat::PyObject_GetOptionalAttr(item, name(Name::NameAttribute), &mut found) < 0 {
+        if ffi::compat::PyObject_GetOptionalAttr(item, name(Name::DunderNameAttribute), &mut found) < 0 {
             return Err(PyErrSet);
         }
         if !found.is_null() {

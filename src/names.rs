@@ -139,7 +139,7 @@ interned_names! {
     Aclose = c"aclose",
 
     Obj = c"obj",
-    NameAttribute = c"__name__",
+    DunderNameAttribute = c"__name__",
     Class = c"__class__",
     Exceptions = c"exceptions",
     Value = c"value",
