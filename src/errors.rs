@@ -248,7 +248,7 @@ unsafe fn replace_stop_iteration_value(exception: *mut PyObject, proxy: *mut PyO
 pub unsafe fn report_cleanup_error(hook: *mut PyObject) {
     // SAFETY: called with an exception set and the GIL held.
     unsafe {
-        if wants_unraisable_reports() {
+        if unraisable_reports_requested() {
             ffi::PyErr_WriteUnraisable(hook);
         } else {
             ffi::PyErr_Clear();
@@ -256,7 +256,7 @@ pub unsafe fn report_cleanup_error(hook: *mut PyObject) {
     }
 }
 
-unsafe fn wants_unraisable_reports() -> bool {
+unsafe fn unraisable_reports_requested() -> bool {
     // SAFETY: the pending exception is saved around the look-up of
     // sys.flags, which may itself fail.
     unsafe {
@@ -264,7 +264,7 @@ unsafe fn wants_unraisable_reports() -> bool {
         let mut value = std::ptr::null_mut();
         let mut traceback = std::ptr::null_mut();
         ffi::PyErr_Fetch(&mut kind, &mut value, &mut traceback);
-        let mut wanted = false;
+        let mut requested = false;
         let flags = ffi::PySys_GetObject(c"flags".as_ptr());
         if !flags.is_null() {
             for field in [Name::Verbose, Name::Debug, Name::DevMode] {
@@ -276,14 +276,14 @@ unsafe fn wants_unraisable_reports() -> bool {
                 let truth = ffi::PyObject_IsTrue(value);
                 ffi::Py_DECREF(value);
                 if truth > 0 {
-                    wanted = true;
+                    requested = true;
                 } else if truth < 0 {
                     ffi::PyErr_Clear();
                 }
             }
         }
         ffi::PyErr_Restore(kind, value, traceback);
-        wanted
+        requested
     }
 }
 

@@ -9,7 +9,8 @@ use crate::names::{name, Name};
 use crate::owned::{Fallible, Owned, PyErrSet};
 use crate::state::GilCell;
 
-/// A validated interface and the flag that says how to query it.
+/// A validated interface and the flag that selects how names are looked
+/// up in it.
 pub struct Interface {
     pub table: Owned,
     pub flags: std::ffi::c_uint,

@@ -162,13 +162,27 @@ pub unsafe fn bind(descriptor: Owned, object: *mut PyObject, type_: *mut PyTypeO
     }
 }
 
-/// Build a strong proxy. `hooks` says whether to look up the object's
-/// hooks (false for the proxies the module makes around iterators).
+/// Store the interface and the pass object (NULL or None: not given) of a
+/// new proxy of either kind.
+pub unsafe fn set_access(proxy: *mut MxProxyObject, interface: Option<Interface>, passobj: *mut PyObject) {
+    // SAFETY: proxy is a new proxy whose interface and passobj are NULL.
+    unsafe {
+        if let Some(interface) = interface {
+            (*proxy).flags |= interface.flags | FLAG_RESTRICTED;
+            (*proxy).interface = interface.table.into_raw();
+        }
+        if !passobj.is_null() && passobj != ffi::Py_None() {
+            (*proxy).passobj = ffi::Py_NewRef(passobj);
+        }
+    }
+}
+
+/// Build a strong proxy, binding the object's hooks unless the object is a
+/// bound method or built-in function.
 pub unsafe fn new_strong(
     object: *mut PyObject,
     interface: Option<Interface>,
     passobj: *mut PyObject,
-    extra_flags: c_uint,
 ) -> Fallible<Owned> {
     // SAFETY: object and passobj are live or NULL (passobj); the fields are
     // filled before anything can observe the proxy except the garbage
@@ -177,14 +191,7 @@ pub unsafe fn new_strong(
         let proxy = allocate()?;
         let result = Owned::from_new(proxy.cast())?;
         (*proxy).object = ffi::Py_NewRef(object);
-        (*proxy).flags = extra_flags;
-        if let Some(interface) = interface {
-            (*proxy).flags |= interface.flags | FLAG_RESTRICTED;
-            (*proxy).interface = interface.table.into_raw();
-        }
-        if !passobj.is_null() && passobj != ffi::Py_None() {
-            (*proxy).passobj = ffi::Py_NewRef(passobj);
-        }
+        set_access(proxy, interface, passobj);
         if !is_method_like(object) {
             let type_ = ffi::type_of(object);
             let [getattr, setattr, delattr, cleanup] = hooks::descriptors(type_);
@@ -335,18 +342,18 @@ pub unsafe fn create_strong(arguments: &Arguments) -> Fallible<Owned> {
     // SAFETY: the arguments are live borrowed objects or NULL.
     unsafe {
         let interface = interface::build(arguments.interface)?;
-        new_strong(arguments.object, interface, arguments.passobj, 0)
+        new_strong(arguments.object, interface, arguments.passobj)
     }
 }
 
-/// How the attribute rules treat a name.
+/// The kind of an attribute name under the attribute rules.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
     /// Goes to the wrapped object under the interface.
     Forwarded,
     /// Starts with `proxy_`: the proxy's own, never forwarded.
     ProxyOwn,
-    /// A name pickling and copying look up: answered by the proxy itself,
+    /// A name pickling and copying look up. The proxy handles it itself,
     /// so no wrapped object's state is ever serialised.
     Serialisation(Name),
 }

@@ -140,14 +140,7 @@ pub unsafe fn create_weak(arguments: &Arguments) -> Fallible<Owned> {
         let generation = require_registry()?;
         (*proxy).is_weak = 1;
         (*proxy).flags = generation << GENERATION_SHIFT;
-        if let Some(interface) = interface {
-            (*proxy).flags |= interface.flags | FLAG_RESTRICTED;
-            (*proxy).interface = interface.table.into_raw();
-        }
-        let passobj = arguments.passobj;
-        if !passobj.is_null() && passobj != ffi::Py_None() {
-            (*proxy).passobj = ffi::Py_NewRef(passobj);
-        }
+        proxy::set_access(proxy, interface, arguments.passobj);
         if (*ffi::type_of(object)).tp_weaklistoffset != 0 {
             let reference = ffi::PyWeakref_NewRef(object, std::ptr::null_mut());
             if !reference.is_null() {
